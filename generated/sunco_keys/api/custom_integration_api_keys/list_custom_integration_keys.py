@@ -1,0 +1,202 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...lib.decode import decode_body
+from ...lib.paths import path_segment
+from ...models.error_response import ErrorResponse
+from ...models.integration_api_key_list_response import IntegrationApiKeyListResponse
+from ...types import Response
+
+
+def _get_kwargs(
+    app_id: str,
+    integration_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v2/apps/{app_id}/integrations/{integration_id}/keys".format(
+            app_id=path_segment("app_id", app_id),
+            integration_id=path_segment("integration_id", integration_id),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorResponse | IntegrationApiKeyListResponse:
+    if response.status_code == 200:
+        response_200 = IntegrationApiKeyListResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorResponse.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorResponse.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
+    response_default = ErrorResponse.from_dict(response.json())
+
+    return response_default
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorResponse | IntegrationApiKeyListResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=decode_body(_parse_response, client=client, response=response),
+    )
+
+
+def sync_detailed(
+    app_id: str,
+    integration_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[ErrorResponse | IntegrationApiKeyListResponse]:
+    """List Integration Keys
+
+     Lists all API keys for a given integration.
+
+    Args:
+        app_id (str):
+        integration_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | IntegrationApiKeyListResponse]
+    """
+
+    kwargs = _get_kwargs(
+        app_id=app_id,
+        integration_id=integration_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    app_id: str,
+    integration_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> ErrorResponse | IntegrationApiKeyListResponse | None:
+    """List Integration Keys
+
+     Lists all API keys for a given integration.
+
+    Args:
+        app_id (str):
+        integration_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | IntegrationApiKeyListResponse
+    """
+
+    return sync_detailed(
+        app_id=app_id,
+        integration_id=integration_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    app_id: str,
+    integration_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[ErrorResponse | IntegrationApiKeyListResponse]:
+    """List Integration Keys
+
+     Lists all API keys for a given integration.
+
+    Args:
+        app_id (str):
+        integration_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | IntegrationApiKeyListResponse]
+    """
+
+    kwargs = _get_kwargs(
+        app_id=app_id,
+        integration_id=integration_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    app_id: str,
+    integration_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> ErrorResponse | IntegrationApiKeyListResponse | None:
+    """List Integration Keys
+
+     Lists all API keys for a given integration.
+
+    Args:
+        app_id (str):
+        integration_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | IntegrationApiKeyListResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            app_id=app_id,
+            integration_id=integration_id,
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,131 @@
+"""`connect()`: the one obvious way to get a ready, safe client for the real API or the local server."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from typing import Literal
+
+import httpx
+
+from ..client import Client
+from .auth import JWT_SCOPES, BasicAuth, JwtAuth
+from .errors import InvalidArgumentError
+from .transport import RetryPolicy, SuncoTransport
+
+REGIONS = {"us": "https://api.smooch.io", "eu": "https://api.eu-1.smooch.io"}
+ZENDESK_URL = "https://{subdomain}.zendesk.com/sc"
+KEY_ID_ENV = "SUNCO_KEY_ID"
+SECRET_ENV = "SUNCO_KEY_SECRET"
+# A management API: fail fast when the host is unreachable, allow a slow answer.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+_SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def connect(
+    key_id: str | None = None,
+    secret: str | None = None,
+    *,
+    auth: Literal["basic", "jwt"] = "basic",
+    scope: Literal["app", "account"] = "app",
+    region: Literal["us", "eu"] | None = None,
+    subdomain: str | None = None,
+    base_url: str | None = None,
+    timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+    retries: RetryPolicy | int | None = RetryPolicy(),
+    verify: bool | str = True,
+) -> Client:
+    """A generated `Client` with credentials, retries and typed errors configured; usable sync, async, as a context manager.
+
+    Credentials default to the environment variables SUNCO_KEY_ID and SUNCO_KEY_SECRET. Where to connect:
+    `region` "us" (the default) or "eu", a Zendesk `subdomain`, or an explicit `base_url` (https only, except
+    loopback). `retries` is a RetryPolicy, a number of retries, or 0/None for none. Everything is checked here,
+    before any request; errors are InvalidArgumentError and never contain the secret.
+    """
+    key_id = key_id if key_id is not None else os.environ.get(KEY_ID_ENV)
+    secret = secret if secret is not None else os.environ.get(SECRET_ENV)
+    missing = [env for env, value in ((KEY_ID_ENV, key_id), (SECRET_ENV, secret)) if not value]
+    if missing:
+        raise InvalidArgumentError(
+            "no API key credentials: pass key_id= and secret= or set " + " and ".join(missing)
+        )
+    assert key_id is not None and secret is not None
+    return Client(
+        base_url=_base_url(region, subdomain, base_url),
+        timeout=_timeout(timeout),
+        raise_on_unexpected_status=True,
+        httpx_args={
+            "auth": _auth(auth, scope, key_id, secret),
+            "transport": SuncoTransport(_policy(retries), verify=verify),
+        },
+    )
+
+
+def _auth(auth: str, scope: str, key_id: str, secret: str) -> httpx.Auth:
+    if auth == "basic":
+        return BasicAuth(key_id, secret)
+    if auth == "jwt":
+        if scope not in JWT_SCOPES:
+            raise InvalidArgumentError(f"scope must be one of {', '.join(JWT_SCOPES)}, got {scope!r}")
+        return JwtAuth(key_id, secret, scope)
+    raise InvalidArgumentError(f"auth must be 'basic' or 'jwt', got {auth!r}")
+
+
+def _base_url(region: str | None, subdomain: str | None, base_url: str | None) -> str:
+    chosen = [name for name, value in (("region", region), ("subdomain", subdomain), ("base_url", base_url)) if value]
+    if len(chosen) > 1:
+        raise InvalidArgumentError(f"give only one of region, subdomain and base_url, not {' and '.join(chosen)}")
+    if subdomain is not None:
+        if not _SUBDOMAIN.fullmatch(subdomain):
+            raise InvalidArgumentError(f"subdomain must be one DNS label (a-z, 0-9, -), got {subdomain!r}")
+        return ZENDESK_URL.format(subdomain=subdomain)
+    if base_url is not None:
+        return _checked_url(base_url)
+    region = region or "us"
+    if region not in REGIONS:
+        raise InvalidArgumentError(f"region must be one of {', '.join(REGIONS)}, got {region!r}")
+    return REGIONS[region]
+
+
+def _checked_url(base_url: str) -> str:
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise InvalidArgumentError(f"base_url is not a URL: {exc}") from None
+    if url.userinfo:
+        raise InvalidArgumentError("base_url must not carry credentials; pass key_id= and secret=")
+    if not url.host:
+        raise InvalidArgumentError("base_url must be absolute, like https://api.smooch.io")
+    if url.scheme == "https" or (url.scheme == "http" and _is_loopback(url.host)):
+        return str(url).rstrip("/")
+    raise InvalidArgumentError(
+        f"base_url must use https (plain http only for loopback), got {url.scheme}://{url.host}"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if timeout is None or isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise InvalidArgumentError(f"timeout must be a positive number of seconds or an httpx.Timeout, got {timeout!r}")
+    return httpx.Timeout(timeout, connect=min(float(timeout), DEFAULT_TIMEOUT.connect or timeout))
+
+
+def _policy(retries: RetryPolicy | int | None) -> RetryPolicy | None:
+    if retries is None or retries is False or retries == 0:
+        return None
+    if isinstance(retries, RetryPolicy):
+        return retries
+    if isinstance(retries, int) and not isinstance(retries, bool) and retries > 0:
+        return RetryPolicy(max_attempts=retries + 1)
+    raise InvalidArgumentError(f"retries must be a RetryPolicy, a number of retries >= 0, or None, got {retries!r}")

@@ -1,0 +1,155 @@
+"""The exceptions sunco_keys raises: one base class, API errors named by status, decode and transport failures."""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import TYPE_CHECKING, ClassVar
+
+import httpx
+
+from .redaction import excerpt
+
+if TYPE_CHECKING:
+    from ..models.error import Error
+
+
+class SuncoKeysError(Exception):
+    """Base class of every exception raised by sunco_keys."""
+
+
+class InvalidArgumentError(SuncoKeysError, ValueError):
+    """An argument was refused before any request was sent."""
+
+
+class TransportError(SuncoKeysError):
+    """The request failed on the network (connection, timeout, protocol) after any retries; no answer to map."""
+
+    def __init__(self, method: str, path: str, reason: str) -> None:
+        self.method = method
+        self.path = path
+        super().__init__(f"{method} {path} failed: {reason}")
+
+
+class ResponseDecodeError(SuncoKeysError):
+    """A response body was not the documented JSON: not JSON at all, or not the documented shape."""
+
+    def __init__(self, status_code: int, content_type: str, body: bytes, reason: str) -> None:
+        self.status_code = status_code
+        self.content_type = content_type
+        self.body_excerpt = excerpt(body)
+        super().__init__(
+            f"cannot decode the {status_code} response ({content_type or 'no content type'}): {reason}; "
+            f"body starts {self.body_excerpt!r}"
+        )
+
+
+class ApiError(SuncoKeysError):
+    """The API answered with a non-2xx status; `errors` holds its parsed error list (code, title)."""
+
+    status: ClassVar[int | None] = None
+
+    def __init__(
+        self,
+        status_code: int,
+        errors: list[Error],
+        method: str,
+        path: str,
+        body: bytes = b"",
+    ) -> None:
+        self.status_code = status_code
+        self.errors = errors
+        self.method = method
+        self.path = path
+        summary = "; ".join(f"{e.code}: {e.title}" for e in errors) or f"body starts {excerpt(body, 120)!r}"
+        try:
+            phrase = HTTPStatus(status_code).phrase
+        except ValueError:
+            phrase = "Unknown Status"
+        super().__init__(f"{status_code} {phrase} from {method} {path}: {summary}")
+
+
+class BadRequestError(ApiError):
+    """400: the request was malformed (the API may list several errors)."""
+
+    status = 400
+
+
+class UnauthorizedError(ApiError):
+    """401: missing or invalid credentials."""
+
+    status = 401
+
+
+class ForbiddenError(ApiError):
+    """403: the credentials may not perform this operation."""
+
+    status = 403
+
+
+class NotFoundError(ApiError):
+    """404: the app, integration or key does not exist."""
+
+    status = 404
+
+
+class ConflictError(ApiError):
+    """409: the request conflicts with the current state."""
+
+    status = 409
+
+
+class RateLimitError(ApiError):
+    """429: rate limited, still after any retries; `retry_after` is the server's wait in seconds, if it gave one."""
+
+    status = 429
+
+    def __init__(self, *args: object, retry_after: float | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """5xx: a server-side failure, still after any retries."""
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    cls.status: cls for cls in (BadRequestError, UnauthorizedError, ForbiddenError, NotFoundError, ConflictError)
+}
+
+
+def parse_errors(body: bytes) -> list[Error]:
+    """The `errors` list of an errorResponse body; empty when the body is not one."""
+    from ..models.error import Error
+
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return []
+    items = document.get("errors") if isinstance(document, dict) else None
+    if not isinstance(items, list):
+        return []
+    return [Error.from_dict(item) for item in items if isinstance(item, dict)]
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None when absent or invalid."""
+    if not value:
+        return None
+    from httpx_retries import Retry
+
+    try:
+        return Retry().parse_retry_after(value)
+    except ValueError:
+        return None
+
+
+def error_for(response: httpx.Response, request: httpx.Request) -> ApiError:
+    """The typed exception for a non-2xx response whose body has been read."""
+    status = response.status_code
+    args = (status, parse_errors(response.content), request.method, request.url.path, response.content)
+    if status == 429:
+        return RateLimitError(*args, retry_after=parse_retry_after(response.headers.get("Retry-After")))
+    if 500 <= status <= 599:
+        return ServerError(*args)
+    return _BY_STATUS.get(status, ApiError)(*args)

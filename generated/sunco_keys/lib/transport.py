@@ -1,0 +1,185 @@
+"""One httpx transport, for sync and async clients alike: safe retries (httpx-retries) and typed errors.
+
+Layers, outermost first: `SuncoTransport` maps what comes back (non-2xx -> ApiError, network failure ->
+TransportError); `httpx_retries.RetryTransport` retries by the rule of the request's method; `_Attempts`
+sends each attempt on a lazily created httpx transport, reads the body, and logs each retry.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from .errors import InvalidArgumentError, TransportError, error_for
+
+if TYPE_CHECKING:
+    from httpx_retries import Retry
+
+logger = logging.getLogger("sunco_keys")
+
+# A POST that may have reached the server is never sent again: it would create a second key.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+RATE_LIMITED = (429,)
+UNAVAILABLE = (429, 502, 503, 504)
+_ATTEMPT = "sunco_keys.attempt"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How calls are retried: 429 for every method; 502/503/504 and connection failures for GET and DELETE only.
+
+    Waits grow as `backoff_factor * 2**n` with full jitter; a `Retry-After` header (seconds or HTTP date) is
+    honoured instead. `max_backoff` caps one wait, `max_total_wait` all the waits of one call.
+    """
+
+    max_attempts: int = 4
+    backoff_factor: float = 0.5
+    max_backoff: float = 30.0
+    max_total_wait: float = 60.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_attempts, int) or isinstance(self.max_attempts, bool) or self.max_attempts < 1:
+            raise InvalidArgumentError(f"max_attempts must be an int of at least 1, got {self.max_attempts!r}")
+        for name in ("backoff_factor", "max_backoff", "max_total_wait"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise InvalidArgumentError(f"{name} must be a number of seconds >= 0, got {value!r}")
+
+    def retry_for(self, method: str) -> Retry:
+        """The httpx-retries rule for requests of `method`."""
+        from httpx_retries import Retry
+
+        idempotent = method.upper() in IDEMPOTENT_METHODS
+        return Retry(
+            total=self.max_attempts - 1,
+            allowed_methods=[method.upper()],
+            status_forcelist=UNAVAILABLE if idempotent else RATE_LIMITED,
+            retry_on_exceptions=None if idempotent else (),
+            backoff_factor=self.backoff_factor,
+            backoff_jitter=1.0,
+            respect_retry_after_header=True,
+            max_backoff_wait=self.max_backoff or 1e-9,
+            total_timeout=self.max_total_wait or 1e-9,
+        )
+
+
+class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Sends one attempt on the real transport, reads its body (so a broken body fails inside the retry loop), logs retries."""
+
+    def __init__(self, transport_options: dict[str, Any]) -> None:
+        self._options = transport_options
+        self._sync: httpx.HTTPTransport | None = None
+        self._async: httpx.AsyncHTTPTransport | None = None
+
+    def _before(self, request: httpx.Request) -> None:
+        attempt = request.extensions.get(_ATTEMPT, 0) + 1
+        request.extensions[_ATTEMPT] = attempt
+        if attempt > 1:
+            retry = request.extensions.get("retry")
+            limit = f" of {retry.total + 1}" if retry is not None else ""
+            reason = request.extensions.get("sunco_keys.outcome", "a failure")
+            logger.info("retrying %s %s (attempt %d%s) after %s", request.method, request.url.path, attempt, limit, reason)
+
+    @staticmethod
+    def _outcome(request: httpx.Request, outcome: str) -> None:
+        request.extensions["sunco_keys.outcome"] = outcome
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._before(request)
+        if self._sync is None:
+            self._sync = httpx.HTTPTransport(**self._options)
+        try:
+            response = self._sync.handle_request(request)
+            response.read()
+        except httpx.RequestError as exc:
+            self._outcome(request, type(exc).__name__)
+            raise
+        self._outcome(request, f"HTTP {response.status_code}")
+        return response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._before(request)
+        if self._async is None:
+            self._async = httpx.AsyncHTTPTransport(**self._options)
+        try:
+            response = await self._async.handle_async_request(request)
+            await response.aread()
+        except httpx.RequestError as exc:
+            self._outcome(request, type(exc).__name__)
+            raise
+        self._outcome(request, f"HTTP {response.status_code}")
+        return response
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+
+    async def aclose(self) -> None:
+        if self._async is not None:
+            await self._async.aclose()
+
+
+class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """The transport `connect()` installs: retries by `policy` (None: no retries), then typed errors."""
+
+    def __init__(self, policy: RetryPolicy | None = None, **transport_options: Any) -> None:
+        self.policy = policy
+        self._attempts = _Attempts(transport_options)
+        self._retrying: Any = None
+        self._rules: dict[str, Retry] = {}
+        if policy is not None and policy.max_attempts > 1:
+            from httpx_retries import RetryTransport
+
+            self._retrying = RetryTransport(transport=self._attempts)
+
+    def __repr__(self) -> str:
+        return f"SuncoTransport(policy={self.policy!r})"
+
+    def _prepare(self, request: httpx.Request) -> None:
+        assert self.policy is not None
+        rule = self._rules.get(request.method)
+        if rule is None:
+            rule = self._rules[request.method] = self.policy.retry_for(request.method)
+        request.extensions["retry"] = rule
+
+    @staticmethod
+    def _checked(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if 200 <= response.status_code < 300:
+            return response
+        raise error_for(response, request)
+
+    @staticmethod
+    def _failed(request: httpx.Request, exc: httpx.RequestError) -> TransportError:
+        return TransportError(request.method, request.url.path, f"{type(exc).__name__}: {exc}")
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            if self._retrying is None:
+                response = self._attempts.handle_request(request)
+            else:
+                self._prepare(request)
+                response = self._retrying.handle_request(request)
+        except httpx.RequestError as exc:
+            raise self._failed(request, exc) from exc
+        return self._checked(request, response)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            if self._retrying is None:
+                response = await self._attempts.handle_async_request(request)
+            else:
+                self._prepare(request)
+                response = await self._retrying.handle_async_request(request)
+        except httpx.RequestError as exc:
+            raise self._failed(request, exc) from exc
+        return self._checked(request, response)
+
+    def close(self) -> None:
+        self._attempts.close()
+
+    async def aclose(self) -> None:
+        await self._attempts.aclose()
+

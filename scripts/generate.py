@@ -1,0 +1,145 @@
+"""Regenerate `generated/` from openapi.yaml, or check that it is up to date (`--check`).
+
+openapi-python-client writes into a scratch folder; the result then replaces `generated/` file by file,
+leaving the hand-written `sunco_keys/lib/` alone. `--check` compares instead of writing and names every
+file that differs, so a stale `generated/` cannot go unnoticed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "openapi.yaml"
+CONFIG = ROOT / "generator-config.yaml"
+TEMPLATES = ROOT / "templates"
+OUTPUT = ROOT / "generated"
+HAND_WRITTEN = Path("sunco_keys") / "lib"
+IGNORED_PARTS = {"__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"}
+
+
+class GenerationError(Exception):
+    """The spec is invalid or the generator failed; the message says why."""
+
+
+def validate_spec(spec: Path) -> None:
+    """Refuse a spec that is not valid OpenAPI, with the validator's own explanation."""
+    import yaml
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    try:
+        document = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise GenerationError(f"{spec.name}: cannot be read as YAML: {exc}") from exc
+    if not isinstance(document, dict):
+        raise GenerationError(f"{spec.name}: expected a mapping at the top level")
+    try:
+        validate(document)
+    except OpenAPIValidationError as exc:
+        where = "/".join(str(part) for part in exc.path) or "(top level)"
+        raise GenerationError(f"{spec.name} is not valid OpenAPI at {where}: {exc.message}") from exc
+
+
+def run_generator(destination: Path) -> Path:
+    """Run openapi-python-client into `destination`; return the project folder it wrote."""
+    project = destination / "sunco-keys"
+    command = [
+        sys.executable,
+        "-m",
+        "openapi_python_client",
+        "generate",
+        "--path",
+        str(SPEC),
+        "--config",
+        str(CONFIG),
+        "--custom-template-path",
+        str(TEMPLATES),
+        "--meta",
+        "uv",
+        "--output-path",
+        str(project),
+        "--overwrite",
+    ]
+    # The post hooks run `ruff`: the one pinned beside this interpreter, not whatever PATH finds first.
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    result = subprocess.run(command, cwd=destination, env=env, capture_output=True, text=True, check=False)
+    output = (result.stdout + result.stderr).strip()
+    # The generator skips what it cannot model and only warns; for us that is a failure.
+    if result.returncode != 0 or "Warning" in output or "Error" in output or not project.is_dir():
+        raise GenerationError(f"openapi-python-client failed:\n{output}")
+    return project
+
+
+def relative_files(root: Path) -> set[Path]:
+    """Every file below `root` that generation owns (not caches, not the hand-written lib/)."""
+    files = set()
+    for path in root.rglob("*"):
+        relative = path.relative_to(root)
+        if path.is_dir() or IGNORED_PARTS.intersection(relative.parts):
+            continue
+        if relative.parts[: len(HAND_WRITTEN.parts)] == HAND_WRITTEN.parts:
+            continue
+        files.add(relative)
+    return files
+
+
+def differences(fresh: Path, committed: Path) -> list[str]:
+    """Lines naming each generated file that is stale, missing or no longer generated."""
+    fresh_files, committed_files = relative_files(fresh), relative_files(committed)
+    lines = [f"missing:   generated/{p}" for p in sorted(fresh_files - committed_files)]
+    lines += [f"extra:     generated/{p}" for p in sorted(committed_files - fresh_files)]
+    lines += [
+        f"stale:     generated/{p}"
+        for p in sorted(fresh_files & committed_files)
+        if not filecmp.cmp(fresh / p, committed / p, shallow=False)
+    ]
+    return lines
+
+
+def install(fresh: Path, committed: Path) -> None:
+    """Make `committed` hold exactly what was generated, keeping the hand-written lib/."""
+    for relative in relative_files(committed) - relative_files(fresh):
+        (committed / relative).unlink()
+    for relative in relative_files(fresh):
+        target = committed / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(fresh / relative, target)
+    for folder in sorted((p for p in committed.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare with generated/ instead of writing it")
+    args = parser.parse_args(argv)
+    try:
+        validate_spec(SPEC)
+        with tempfile.TemporaryDirectory(prefix="sunco-keys-generate-") as scratch:
+            fresh = run_generator(Path(scratch))
+            if args.check:
+                lines = differences(fresh, OUTPUT)
+                if lines:
+                    print("generated/ is out of date with openapi.yaml; run `make generate`:", file=sys.stderr)
+                    print("\n".join(lines), file=sys.stderr)
+                    return 1
+                print("generated/ matches openapi.yaml")
+            else:
+                install(fresh, OUTPUT)
+                print(f"generated/ rebuilt from {SPEC.name}")
+    except GenerationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
