@@ -18,6 +18,7 @@ REGIONS = {"us": "https://api.smooch.io", "eu": "https://api.eu-1.smooch.io"}
 ZENDESK_URL = "https://{subdomain}.zendesk.com/sc"
 KEY_ID_ENV = "SUNCO_KEY_ID"
 SECRET_ENV = "SUNCO_KEY_SECRET"
+BASE_URL_ENV = "SUNCO_BASE_URL"
 # A management API: fail fast when the host is unreachable, allow a slow answer.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 _SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -39,17 +40,15 @@ def connect(
     """A generated `Client` with credentials, retries and typed errors configured; usable sync, async, as a context manager.
 
     Credentials default to the environment variables SUNCO_KEY_ID and SUNCO_KEY_SECRET. Where to connect:
-    `region` "us" (the default) or "eu", a Zendesk `subdomain`, or an explicit `base_url` (https only, except
-    loopback). `retries` is a RetryPolicy, a number of retries, or 0/None for none. Everything is checked here,
+    `region` "us" or "eu", a Zendesk `subdomain`, or an explicit `base_url` (https only, except loopback); with
+    none of them, SUNCO_BASE_URL if set, else region "us". `retries` is a RetryPolicy, a number of retries, or 0/None for none. Everything is checked here,
     before any request; errors are InvalidArgumentError and never contain the secret.
     """
     key_id = key_id if key_id is not None else os.environ.get(KEY_ID_ENV)
     secret = secret if secret is not None else os.environ.get(SECRET_ENV)
     missing = [env for env, value in ((KEY_ID_ENV, key_id), (SECRET_ENV, secret)) if not value]
     if missing:
-        raise InvalidArgumentError(
-            "no API key credentials: pass key_id= and secret= or set " + " and ".join(missing)
-        )
+        raise InvalidArgumentError("no API key credentials: pass key_id= and secret= or set " + " and ".join(missing))
     assert key_id is not None and secret is not None
     return Client(
         base_url=_base_url(region, subdomain, base_url),
@@ -82,6 +81,8 @@ def _base_url(region: str | None, subdomain: str | None, base_url: str | None) -
         return ZENDESK_URL.format(subdomain=subdomain)
     if base_url is not None:
         return _checked_url(base_url)
+    if region is None and os.environ.get(BASE_URL_ENV):
+        return _checked_url(os.environ[BASE_URL_ENV])
     region = region or "us"
     if region not in REGIONS:
         raise InvalidArgumentError(f"region must be one of {', '.join(REGIONS)}, got {region!r}")
@@ -99,9 +100,7 @@ def _checked_url(base_url: str) -> str:
         raise InvalidArgumentError("base_url must be absolute, like https://api.smooch.io")
     if url.scheme == "https" or (url.scheme == "http" and _is_loopback(url.host)):
         return str(url).rstrip("/")
-    raise InvalidArgumentError(
-        f"base_url must use https (plain http only for loopback), got {url.scheme}://{url.host}"
-    )
+    raise InvalidArgumentError(f"base_url must use https (plain http only for loopback), got {url.scheme}://{url.host}")
 
 
 def _is_loopback(host: str) -> bool:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import sys
+import types
+import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import attrs
 import httpx
 
+from ..errors import UnexpectedStatus
 from .errors import ResponseDecodeError
 
 T = TypeVar("T")
@@ -16,14 +22,91 @@ def decode_body(parse: Callable[..., T], *, client: Any, response: httpx.Respons
     """Run the generated parser; a body that is not a JSON object of the documented shape raises ResponseDecodeError.
 
     Every response schema of this API is a JSON object, so anything else (an HTML page from a proxy, an array,
-    an empty body) is refused before the generated parser, which would accept some of them silently.
+    an empty body) is refused before the generated parser, which would accept some of them silently. The parser
+    casts field values without checking them, so the parsed model is then held to its own type annotations.
     """
     content_type = response.headers.get("Content-Type", "")
+
+    def refuse(reason: str) -> ResponseDecodeError:
+        return ResponseDecodeError(response.status_code, content_type, response.content, reason)
+
     if not response.content.lstrip().startswith(b"{"):
-        raise ResponseDecodeError(response.status_code, content_type, response.content, "expected a JSON object")
+        raise refuse("expected a JSON object")
     try:
-        return parse(client=client, response=response)
+        parsed = parse(client=client, response=response)
+        if attrs.has(type(parsed)):
+            check_types(parsed)
+    except UnexpectedStatus:
+        # Its message holds the whole body, which may hold a secret: not chained.
+        raise refuse(f"status {response.status_code} is not documented for this operation") from None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise ResponseDecodeError(
-            response.status_code, content_type, response.content, f"{type(exc).__name__}: not the documented shape"
-        ) from exc
+        raise refuse(f"not the documented shape ({exc.__class__.__name__}: {exc})") from exc
+    return parsed
+
+
+def check_types(model: Any) -> None:
+    """Raise TypeError naming the first field of `model` (or of a model inside it) whose value breaks its annotation.
+
+    The message names the field and the expected type, never the value, which may be a secret.
+    """
+    for name, annotation, conforms in _field_checks(type(model)):
+        if not conforms(getattr(model, name)):
+            raise TypeError(f"{type(model).__name__}.{name} is not {_describe(annotation)}")
+
+
+@functools.cache
+def _field_checks(cls: type) -> tuple[tuple[str, Any, Callable[[Any], bool]], ...]:
+    """Each field of a generated model with its resolved annotation (strings, some behind TYPE_CHECKING) and check."""
+    from .. import models
+
+    namespace = {**vars(sys.modules[cls.__module__]), **vars(models)}
+    hints = typing.get_type_hints(cls, globalns=namespace)
+    return tuple(
+        (field.name, hints[field.name], _checker(hints[field.name]))
+        for field in attrs.fields(cls)
+        if field.name != "additional_properties"
+    )
+
+
+@functools.cache
+def _checker(annotation: Any) -> Callable[[Any], bool]:
+    """A predicate for values of `annotation`, built once per annotation so that checking a response stays cheap."""
+    origin = typing.get_origin(annotation)
+    if origin is types.UnionType or origin is typing.Union:
+        options = typing.get_args(annotation)
+        plain = tuple(type(None) if o is None else o for o in options if _is_plain(o))
+        others = [_checker(o) for o in options if not _is_plain(o)]
+        return lambda value: isinstance(value, plain) or any(check(value) for check in others)
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        check_item = _checker(item)
+        return lambda value: isinstance(value, list) and all(check_item(element) for element in value)
+    if origin is dict:
+        return lambda value: isinstance(value, dict)
+    if annotation is Any:
+        return lambda value: True
+    if annotation in (int, float):
+        numbers = int | float if annotation is float else int
+        return lambda value: isinstance(value, numbers) and not isinstance(value, bool)
+    if attrs.has(annotation):
+
+        def model(value: Any) -> bool:
+            if not isinstance(value, annotation):
+                return False
+            check_types(value)
+            return True
+
+        return model
+    plain = type(None) if annotation is None else annotation
+    return lambda value: isinstance(value, plain)
+
+
+def _is_plain(annotation: Any) -> bool:
+    """A class that isinstance alone decides (not a container, a number that excludes bool, or a model)."""
+    return annotation is None or (
+        isinstance(annotation, type) and annotation not in (int, float) and not attrs.has(annotation)
+    )
+
+
+def _describe(annotation: Any) -> str:
+    return getattr(annotation, "__name__", None) or str(annotation).replace("sunco_keys.types.", "")

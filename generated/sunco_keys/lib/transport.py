@@ -81,7 +81,9 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
             retry = request.extensions.get("retry")
             limit = f" of {retry.total + 1}" if retry is not None else ""
             reason = request.extensions.get("sunco_keys.outcome", "a failure")
-            logger.info("retrying %s %s (attempt %d%s) after %s", request.method, request.url.path, attempt, limit, reason)
+            logger.info(
+                "retrying %s %s (attempt %d%s) after %s", request.method, request.url.path, attempt, limit, reason
+            )
 
     @staticmethod
     def _outcome(request: httpx.Request, outcome: str) -> None:
@@ -182,4 +184,3 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._attempts.aclose()
-

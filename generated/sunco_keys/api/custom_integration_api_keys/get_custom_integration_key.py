@@ -3,6 +3,7 @@ from typing import Any
 
 import httpx
 
+from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...lib.decode import decode_body
 from ...lib.paths import path_segment
@@ -31,7 +32,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | IntegrationApiKeyResponse:
+) -> ErrorResponse | IntegrationApiKeyResponse | None:
     if response.status_code == 200:
         response_200 = IntegrationApiKeyResponse.from_dict(response.json())
 
@@ -62,9 +63,15 @@ def _parse_response(
 
         return response_429
 
-    response_default = ErrorResponse.from_dict(response.json())
+    if 500 <= response.status_code <= 599:
+        response_5xx = ErrorResponse.from_dict(response.json())
 
-    return response_default
+        return response_5xx
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
 
 
 def _build_response(
