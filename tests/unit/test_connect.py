@@ -1,0 +1,139 @@
+"""connect(): credentials, where to connect, timeouts and retries are checked before any request."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+import sunco_keys
+from sunco_keys.lib.auth import BasicAuth, JwtAuth
+from sunco_keys.lib.connect import DEFAULT_TIMEOUT
+from sunco_keys.lib.transport import SuncoTransport
+
+SECRET = "canary-secret-3f9a1c"
+
+
+def options(client: sunco_keys.Client) -> dict[str, object]:
+    """The httpx arguments connect() configured (what the generated Client hands to httpx)."""
+    return client._httpx_args
+
+
+@pytest.fixture(autouse=True)
+def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SUNCO_KEY_ID", "SUNCO_KEY_SECRET", "SUNCO_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_returns_the_generated_client_with_basic_auth_by_default() -> None:
+    client = sunco_keys.connect("app_1", SECRET)
+    assert type(client) is sunco_keys.Client
+    assert client._base_url == "https://api.smooch.io"
+    assert isinstance(options(client)["auth"], BasicAuth)
+    assert isinstance(options(client)["transport"], SuncoTransport)
+
+
+def test_credentials_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUNCO_KEY_ID", "app_env")
+    monkeypatch.setenv("SUNCO_KEY_SECRET", SECRET)
+    auth = options(sunco_keys.connect())["auth"]
+    assert isinstance(auth, BasicAuth) and auth.key_id == "app_env"
+
+
+@pytest.mark.parametrize(
+    ("key_id", "secret", "named"),
+    [(None, None, "SUNCO_KEY_ID and SUNCO_KEY_SECRET"), ("app_1", None, "SUNCO_KEY_SECRET"), (None, "s", "SUNCO_KEY_ID")],
+)
+def test_missing_credentials_name_the_environment_variables(key_id: str | None, secret: str | None, named: str) -> None:
+    with pytest.raises(sunco_keys.InvalidArgumentError, match=named):
+        sunco_keys.connect(key_id, secret)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "url"),
+    [
+        ({}, "https://api.smooch.io"),
+        ({"region": "us"}, "https://api.smooch.io"),
+        ({"region": "eu"}, "https://api.eu-1.smooch.io"),
+        ({"subdomain": "acme"}, "https://acme.zendesk.com/sc"),
+        ({"base_url": "https://proxy.example.com/sunco/"}, "https://proxy.example.com/sunco"),
+        ({"base_url": "http://127.0.0.1:8080"}, "http://127.0.0.1:8080"),
+        ({"base_url": "http://localhost:8080"}, "http://localhost:8080"),
+        ({"base_url": "http://[::1]:8080"}, "http://[::1]:8080"),
+    ],
+)
+def test_where_to_connect(kwargs: dict[str, str], url: str) -> None:
+    assert sunco_keys.connect("app_1", SECRET, **kwargs)._base_url == url  # type: ignore[arg-type]
+
+
+def test_base_url_from_the_environment_when_no_target_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUNCO_BASE_URL", "http://127.0.0.1:9999")
+    assert sunco_keys.connect("app_1", SECRET)._base_url == "http://127.0.0.1:9999"
+    assert sunco_keys.connect("app_1", SECRET, region="eu")._base_url == "https://api.eu-1.smooch.io"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"base_url": "http://api.smooch.io"}, "must use https"),
+        ({"base_url": "http://10.0.0.8"}, "must use https"),
+        ({"base_url": "ftp://127.0.0.1"}, "must use https"),
+        ({"base_url": "/v2/apps"}, "must be absolute"),
+        ({"base_url": "https://app_1:hunter2@api.smooch.io"}, "must not carry credentials"),
+        ({"region": "ap"}, "region must be one of"),
+        ({"subdomain": "acme.evil.com/x"}, "one DNS label"),
+        ({"subdomain": ""}, "one DNS label"),
+        ({"region": "eu", "subdomain": "acme"}, "only one of"),
+        ({"auth": "oauth"}, "auth must be"),
+        ({"auth": "jwt", "scope": "integration"}, "scope must be one of"),
+        ({"timeout": 0}, "timeout must be"),
+        ({"timeout": "5"}, "timeout must be"),
+        ({"retries": -1}, "retries must be"),
+        ({"retries": "3"}, "retries must be"),
+    ],
+)
+def test_bad_arguments_are_refused_with_a_clear_error(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(sunco_keys.InvalidArgumentError, match=message) as caught:
+        sunco_keys.connect("app_1", SECRET, **kwargs)  # type: ignore[arg-type]
+    assert "hunter2" not in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+
+
+def test_default_timeout_fits_a_management_api() -> None:
+    timeout = sunco_keys.connect("app_1", SECRET)._timeout
+    assert timeout == DEFAULT_TIMEOUT
+    assert timeout is not None and timeout.connect == 5.0 and timeout.read == 30.0
+
+
+def test_timeout_is_overridable() -> None:
+    assert sunco_keys.connect("app_1", SECRET, timeout=2)._timeout == httpx.Timeout(2.0, connect=2.0)
+    custom = httpx.Timeout(1.0, connect=0.5)
+    assert sunco_keys.connect("app_1", SECRET, timeout=custom)._timeout is custom
+
+
+@pytest.mark.parametrize(
+    ("retries", "attempts"),
+    [(None, None), (0, None), (False, None), (2, 3), (sunco_keys.RetryPolicy(max_attempts=7), 7)],
+)
+def test_retries_setting(retries: object, attempts: int | None) -> None:
+    transport = options(sunco_keys.connect("app_1", SECRET, retries=retries))["transport"]  # type: ignore[arg-type]
+    assert isinstance(transport, SuncoTransport)
+    assert (transport.policy.max_attempts if transport.policy else None) == attempts
+
+
+@pytest.mark.parametrize("kwargs", [{"max_attempts": 0}, {"backoff_factor": -1}, {"max_total_wait": "1"}])
+def test_bad_retry_policy_is_refused(kwargs: dict[str, object]) -> None:
+    with pytest.raises(sunco_keys.InvalidArgumentError):
+        sunco_keys.RetryPolicy(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("auth", ["basic", "jwt"])
+def test_the_secret_never_shows_in_the_client_repr(auth: str) -> None:
+    client = sunco_keys.connect("app_1", SECRET, auth=auth)  # type: ignore[arg-type]
+    text = repr(client) + str(client) + repr(options(client))
+    assert SECRET not in text
+    assert "app_1" in text
+
+
+def test_jwt_scope_is_passed_to_the_auth() -> None:
+    auth = options(sunco_keys.connect("act_1", SECRET, auth="jwt", scope="account"))["auth"]
+    assert isinstance(auth, JwtAuth) and auth.scope == "account"

@@ -1,0 +1,191 @@
+"""Response decoding and error mapping: documented results or documented sunco_keys exceptions, secrets masked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+import sunco_keys
+from sunco_keys.api.custom_integration_api_keys import get_custom_integration_key, list_custom_integration_keys
+from sunco_keys.lib.errors import error_for
+from sunco_keys.lib.paths import path_segment
+from sunco_keys.lib.redaction import excerpt
+from sunco_keys.models import ErrorResponse, IntegrationApiKeyResponse
+
+SECRET = "canary-secret-9d41be"
+KEY = {"id": "int_67a1110ef0305f4a391e9f01", "displayName": "My Test Key", "secret": SECRET}
+
+
+def client_answering(status: int, body: bytes, content_type: str | None = "application/json") -> sunco_keys.Client:
+    """A generated Client whose every request gets this answer (no socket: httpx's own MockTransport)."""
+    headers = {"Content-Type": content_type} if content_type else {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers=headers, content=body)
+
+    return sunco_keys.Client(base_url="https://api.smooch.io", httpx_args={"transport": httpx.MockTransport(handler)})
+
+
+def get_key(client: sunco_keys.Client) -> object:
+    return get_custom_integration_key.sync("app", "integration", "int_1", client=client)
+
+
+def test_documented_body_parses_into_the_model() -> None:
+    parsed = get_key(client_answering(200, json.dumps({"key": KEY}).encode()))
+    assert isinstance(parsed, IntegrationApiKeyResponse)
+    assert parsed.to_dict() == {"key": KEY}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"key": {"id": "int_1", "secret": "' + SECRET.encode(), "application/json"),
+        (b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"),
+        (b"", "application/json"),
+        (b"", None),
+        (b"[]", "application/json"),
+        (b'"a string"', "application/json"),
+        (b"null", "application/json"),
+        (b'{"key": "not an object"}', "application/json"),
+        (b'{"key": null}', "application/json"),
+        (b'{"key": [1, 2]}', "application/json"),
+        (b"\xff\xfe{", "application/json"),
+        (b'{"key": {"id": "int_1", "displayName": 42}}', "application/json"),
+        (b'{"key": {"id": true}}', "application/json"),
+        (b'{"key": {"id": "int_1", "secret": ["' + SECRET.encode() + b'"]}}', "application/json"),
+    ],
+)
+def test_undecodable_2xx_raises_response_decode_error(body: bytes, content_type: str | None) -> None:
+    with pytest.raises(sunco_keys.ResponseDecodeError) as caught:
+        get_key(client_answering(200, body, content_type))
+    error = caught.value
+    assert error.status_code == 200
+    assert error.content_type == (content_type or "")
+    assert SECRET not in str(error) and SECRET not in repr(error) and SECRET not in error.body_excerpt
+
+
+@pytest.mark.parametrize("body", [b'{"keys": "abc"}', b'{"keys": [{"id": 5}]}', b'{"keys": [{"displayName": false}]}'])
+def test_list_items_of_the_wrong_shape_raise_response_decode_error(body: bytes) -> None:
+    with pytest.raises(sunco_keys.ResponseDecodeError, match="not the documented shape"):
+        list_custom_integration_keys.sync("app", "integration", client=client_answering(200, body))
+
+
+def test_fields_a_newer_api_adds_are_kept_and_nulls_accepted() -> None:
+    body = {"key": {"id": "int_1", "displayName": None, "createdAt": "2026-01-01"}, "meta": {"v": 2}}
+    parsed = get_key(client_answering(200, json.dumps(body).encode()))
+    assert isinstance(parsed, IntegrationApiKeyResponse) and parsed.to_dict() == body
+    assert parsed.additional_properties == {"meta": {"v": 2}}
+
+
+def test_undocumented_2xx_raises_response_decode_error_without_the_body_in_its_chain() -> None:
+    client = client_answering(204, json.dumps({"key": KEY}).encode())
+    client.raise_on_unexpected_status = True
+    with pytest.raises(sunco_keys.ResponseDecodeError, match="status 204 is not documented") as caught:
+        get_key(client)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert SECRET not in str(caught.value)
+
+
+def test_plain_generated_client_parses_documented_errors_into_the_error_model() -> None:
+    body = {"errors": [{"code": "not_found", "title": "Resource not found"}]}
+    parsed = get_key(client_answering(404, json.dumps(body).encode()))
+    assert isinstance(parsed, ErrorResponse) and parsed.to_dict() == body
+
+
+def test_excerpt_masks_credential_members_even_when_truncated() -> None:
+    body = json.dumps({"key": {"id": "int_1", "secret": SECRET, "token": "tok-123"}}).encode()
+    assert SECRET not in excerpt(body) and "tok-123" not in excerpt(body)
+    assert "int_1" in excerpt(body)
+    assert SECRET[:10] not in excerpt(body[: body.index(SECRET.encode()) + 10])
+    assert excerpt(b"x" * 500, limit=10) == "x" * 10 + "..."
+
+
+def api_error(status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> sunco_keys.ApiError:
+    request = httpx.Request("DELETE", "https://api.smooch.io/v2/apps/a/integrations/b/keys/int_1")
+    return error_for(httpx.Response(status, headers=headers, content=body), request)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (400, sunco_keys.BadRequestError),
+        (401, sunco_keys.UnauthorizedError),
+        (403, sunco_keys.ForbiddenError),
+        (404, sunco_keys.NotFoundError),
+        (409, sunco_keys.ConflictError),
+        (429, sunco_keys.RateLimitError),
+        (500, sunco_keys.ServerError),
+        (503, sunco_keys.ServerError),
+        (599, sunco_keys.ServerError),
+        (302, sunco_keys.ApiError),
+        (413, sunco_keys.ApiError),
+        (418, sunco_keys.ApiError),
+    ],
+)
+def test_each_status_maps_to_its_exception(status: int, kind: type[sunco_keys.ApiError]) -> None:
+    body = b'{"errors": [{"code": "c1", "title": "first"}, {"code": "c2", "title": "second"}]}'
+    error = api_error(status, body)
+    assert type(error) is kind
+    assert error.status_code == status
+    assert [(e.code, e.title) for e in error.errors] == [("c1", "first"), ("c2", "second")]
+    assert (error.method, error.path) == ("DELETE", "/v2/apps/a/integrations/b/keys/int_1")
+    assert f"{status} " in str(error) and "DELETE /v2/apps/a/integrations/b/keys/int_1" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("7", 7.0), (None, None), ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)],
+)
+def test_rate_limit_error_carries_retry_after(value: str | None, seconds: float | None) -> None:
+    error = api_error(429, b"{}", {"Retry-After": value} if value else None)
+    assert isinstance(error, sunco_keys.RateLimitError)
+    assert error.retry_after == seconds
+
+
+@pytest.mark.parametrize("body", [b"<html>bad gateway</html>", b"", b"[]", b'{"errors": "x"}', b'{"errors": [1]}'])
+def test_error_bodies_that_are_not_error_responses_give_an_empty_list(body: bytes) -> None:
+    error = api_error(502, body)
+    assert error.errors == [] and isinstance(error, sunco_keys.ServerError)
+
+
+@pytest.mark.parametrize(
+    ("value", "encoded"),
+    [
+        ("int_5d8cff3cd55b040010928b5b", "int_5d8cff3cd55b040010928b5b"),
+        ("a/b", "a%2Fb"),
+        ("../keys", "..%2Fkeys"),
+        ("a?b#c", "a%3Fb%23c"),
+        ("100%", "100%25"),
+        ("a\r\nb", "a%0D%0Ab"),
+        ("clé", "cl%C3%A9"),
+        ("...", "..."),
+    ],
+)
+def test_path_segment_encodes_into_one_segment(value: str, encoded: str) -> None:
+    assert path_segment("key_id", value) == encoded
+
+
+@pytest.mark.parametrize("value", ["", ".", ".."])
+def test_path_segment_refuses_what_would_change_the_endpoint(value: str) -> None:
+    with pytest.raises(sunco_keys.InvalidArgumentError, match="key_id"):
+        path_segment("key_id", value)
+
+
+@pytest.mark.parametrize("call", [lambda c: get_custom_integration_key.sync("app", "int", "", client=c)])
+def test_refused_path_values_send_nothing(call: Callable[[sunco_keys.Client], object]) -> None:
+    sent: list[httpx.Request] = []
+    client = sunco_keys.Client(
+        base_url="https://api.smooch.io",
+        httpx_args={"transport": httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200))},
+    )
+    with pytest.raises(sunco_keys.InvalidArgumentError):
+        call(client)
+    assert sent == []
+
+
+def test_non_string_path_value_is_refused() -> None:
+    with pytest.raises(sunco_keys.InvalidArgumentError, match="must be a str"):
+        path_segment("app_id", 5)
