@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 import sunco_keys
 from sunco_keys.lib.auth import BasicAuth, JwtAuth
 from sunco_keys.lib.connect import DEFAULT_TIMEOUT
@@ -41,7 +40,11 @@ def test_credentials_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.mark.parametrize(
     ("key_id", "secret", "named"),
-    [(None, None, "SUNCO_KEY_ID and SUNCO_KEY_SECRET"), ("app_1", None, "SUNCO_KEY_SECRET"), (None, "s", "SUNCO_KEY_ID")],
+    [
+        (None, None, "SUNCO_KEY_ID and SUNCO_KEY_SECRET"),
+        ("app_1", None, "SUNCO_KEY_SECRET"),
+        (None, "s", "SUNCO_KEY_ID"),
+    ],
 )
 def test_missing_credentials_name_the_environment_variables(key_id: str | None, secret: str | None, named: str) -> None:
     with pytest.raises(sunco_keys.InvalidArgumentError, match=named):

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-
 import sunco_keys
 from sunco_keys.api.custom_integration_api_keys import get_custom_integration_key, list_custom_integration_keys
 from sunco_keys.lib.errors import error_for
@@ -177,10 +176,12 @@ def test_path_segment_refuses_what_would_change_the_endpoint(value: str) -> None
 @pytest.mark.parametrize("call", [lambda c: get_custom_integration_key.sync("app", "int", "", client=c)])
 def test_refused_path_values_send_nothing(call: Callable[[sunco_keys.Client], object]) -> None:
     sent: list[httpx.Request] = []
-    client = sunco_keys.Client(
-        base_url="https://api.smooch.io",
-        httpx_args={"transport": httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200))},
-    )
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200)
+
+    client = sunco_keys.Client(base_url="https://api.smooch.io", httpx_args={"transport": httpx.MockTransport(record)})
     with pytest.raises(sunco_keys.InvalidArgumentError):
         call(client)
     assert sent == []

@@ -49,7 +49,8 @@ def check_types(model: Any) -> None:
 
     The message names the field and the expected type, never the value, which may be a secret.
     """
-    for name, annotation, conforms in _field_checks(type(model)):
+    cls: Any = type(model)
+    for name, annotation, conforms in _field_checks(cls):
         if not conforms(getattr(model, name)):
             raise TypeError(f"{type(model).__name__}.{name} is not {_describe(annotation)}")
 
@@ -97,8 +98,8 @@ def _checker(annotation: Any) -> Callable[[Any], bool]:
             return True
 
         return model
-    plain = type(None) if annotation is None else annotation
-    return lambda value: isinstance(value, plain)
+    single = type(None) if annotation is None else annotation
+    return lambda value: isinstance(value, single)
 
 
 def _is_plain(annotation: Any) -> bool:

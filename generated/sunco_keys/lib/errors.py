@@ -144,10 +144,15 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
+def request_path(request: httpx.Request) -> str:
+    """The path as sent on the wire, still percent-encoded (so `a%2Fb` reads as the one segment it was)."""
+    return request.url.raw_path.partition(b"?")[0].decode("ascii")
+
+
 def error_for(response: httpx.Response, request: httpx.Request) -> ApiError:
     """The typed exception for a non-2xx response whose body has been read."""
     status = response.status_code
-    args = (status, parse_errors(response.content), request.method, request.url.path, response.content)
+    args = (status, parse_errors(response.content), request.method, request_path(request), response.content)
     if status == 429:
         return RateLimitError(*args, retry_after=parse_retry_after(response.headers.get("Retry-After")))
     if 500 <= status <= 599:
