@@ -1,0 +1,334 @@
+"""Production behaviour over a real socket: retries, typed errors, decode errors, JWT, redaction, for sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+import sunco_keys
+from sunco_keys.api.custom_integration_api_keys import (
+    create_custom_integration_key,
+    delete_custom_integration_key,
+    get_custom_integration_key,
+    list_custom_integration_keys,
+)
+from sunco_keys.models import IntegrationApiKey, IntegrationApiKeyListResponse, IntegrationApiKeyResponse
+
+from tests.support.canaries import KEY_SECRET_MARKER
+from tests.support.mock_api import MockApi
+
+# Short waits so that the rules, not the clock, are under test; Retry-After is honoured as given.
+FAST = sunco_keys.RetryPolicy(max_attempts=4, backoff_factor=0.01, max_backoff=5.0, max_total_wait=10.0)
+
+
+def connect(api: MockApi, **kwargs: Any) -> sunco_keys.Client:
+    kwargs.setdefault("retries", FAST)
+    return sunco_keys.connect(key_id=api.key_id, secret=api.secret, base_url=api.url, **kwargs)
+
+
+def api_requests(api: MockApi, method: str) -> list[dict[str, Any]]:
+    return [r for r in api.requests() if r["method"] == method]
+
+
+class Calls:
+    """The four operations, called the sync or the asyncio way, so each rule is checked for both."""
+
+    def __init__(self, api: MockApi, client: sunco_keys.Client, mode: str) -> None:
+        self.api, self.client, self.mode = api, client, mode
+        # One loop for all the async calls: the client's pooled connections belong to the loop that opened them.
+        self.loop = asyncio.new_event_loop() if mode == "async" else None
+
+    def run(self, sync: Callable[[], Any], make_async: Callable[[], Awaitable[Any]]) -> Any:
+        if self.loop is None:
+            return sync()
+        return self.loop.run_until_complete(make_async())
+
+    def close(self) -> None:
+        if self.loop is not None:
+            self.loop.run_until_complete(self.client.get_async_httpx_client().aclose())
+            self.loop.close()
+        else:
+            self.client.get_httpx_client().close()
+
+    def __enter__(self) -> Calls:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def create(self, name: str = "ci-bot") -> Any:
+        module, body = create_custom_integration_key, IntegrationApiKey(display_name=name)
+        args = (self.api.app_id, self.api.integration_id)
+        return self.run(
+            lambda: module.sync(*args, client=self.client, body=body),
+            lambda: module.asyncio(*args, client=self.client, body=body),
+        )
+
+    def list(self) -> Any:
+        module, args = list_custom_integration_keys, (self.api.app_id, self.api.integration_id)
+        return self.run(
+            lambda: module.sync(*args, client=self.client), lambda: module.asyncio(*args, client=self.client)
+        )
+
+    def get(self, key_id: str, detailed: bool = False) -> Any:
+        module, args = get_custom_integration_key, (self.api.app_id, self.api.integration_id, key_id)
+        if detailed:
+            return self.run(
+                lambda: module.sync_detailed(*args, client=self.client),
+                lambda: module.asyncio_detailed(*args, client=self.client),
+            )
+        return self.run(
+            lambda: module.sync(*args, client=self.client), lambda: module.asyncio(*args, client=self.client)
+        )
+
+    def delete(self, key_id: str) -> Any:
+        module, args = delete_custom_integration_key, (self.api.app_id, self.api.integration_id, key_id)
+        return self.run(
+            lambda: module.sync(*args, client=self.client), lambda: module.asyncio(*args, client=self.client)
+        )
+
+
+@pytest.fixture(params=["sync", "async"])
+def calls(request: pytest.FixtureRequest, api: MockApi) -> Iterator[Calls]:
+    with Calls(api, connect(api), request.param) as calls:
+        yield calls
+
+
+# --- retries -------------------------------------------------------------------------------------------------------
+
+
+def test_post_is_not_retried_after_503(api: MockApi, calls: Calls) -> None:
+    api.inject({"status": 503, "method": "POST"})
+    with pytest.raises(sunco_keys.ServerError) as caught:
+        calls.create()
+    assert caught.value.status_code == 503
+    assert len(api_requests(api, "POST")) == 1
+    assert calls.list().keys == []
+
+
+def test_post_is_not_retried_after_a_dropped_connection(api: MockApi, calls: Calls) -> None:
+    api.inject({"drop": True, "method": "POST"})
+    with pytest.raises(sunco_keys.TransportError) as caught:
+        calls.create()
+    assert caught.value.method == "POST"
+    assert len(api_requests(api, "POST")) == 1
+
+
+def test_get_is_retried_after_503_503_then_succeeds(api: MockApi, calls: Calls) -> None:
+    key = calls.create().key
+    before = len(api_requests(api, "GET"))
+    api.inject({"status": 503, "method": "GET", "times": 2})
+    assert calls.get(key.id).key.id == key.id
+    assert len(api_requests(api, "GET")) - before == 3
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_delete_is_retried_after_gateway_errors(api: MockApi, calls: Calls, status: int) -> None:
+    key = calls.create().key
+    api.inject({"status": status, "method": "DELETE"})
+    assert calls.delete(key.id).to_dict() == {}
+    assert len(api_requests(api, "DELETE")) == 2
+    with pytest.raises(sunco_keys.NotFoundError):
+        calls.get(key.id)
+
+
+def test_get_is_retried_after_a_dropped_connection(api: MockApi, calls: Calls) -> None:
+    api.inject({"drop": True, "method": "GET"})
+    assert calls.list().keys == []
+    assert len(api_requests(api, "GET")) == 2
+
+
+def test_429_is_retried_for_post_honouring_retry_after_seconds(api: MockApi, calls: Calls) -> None:
+    api.inject({"status": 429, "retry_after": "1", "method": "POST"})
+    started = time.monotonic()
+    created = calls.create()
+    assert time.monotonic() - started >= 1.0
+    assert created.key.id.startswith("int_")
+    assert len(api_requests(api, "POST")) == 2
+    assert len(calls.list().keys) == 1
+
+
+def test_429_honours_retry_after_as_an_http_date(api: MockApi, calls: Calls) -> None:
+    when = email.utils.formatdate(time.time() + 2, usegmt=True)
+    api.inject({"status": 429, "retry_after": when, "method": "GET"})
+    started = time.monotonic()
+    calls.list()
+    assert time.monotonic() - started >= 0.9
+    assert len(api_requests(api, "GET")) == 2
+
+
+def test_retry_after_is_capped_by_max_backoff(api: MockApi) -> None:
+    policy = sunco_keys.RetryPolicy(max_attempts=2, backoff_factor=0.01, max_backoff=0.2, max_total_wait=1.0)
+    with Calls(api, connect(api, retries=policy), "sync") as calls:
+        api.inject({"status": 429, "retry_after": "3600", "method": "GET"})
+        started = time.monotonic()
+        calls.list()
+        assert time.monotonic() - started < 30  # a generous bound: uncapped, it would wait an hour
+        assert len(api_requests(api, "GET")) == 2
+
+
+def test_attempts_stop_at_max_attempts_and_raise_the_last_error(api: MockApi) -> None:
+    policy = sunco_keys.RetryPolicy(max_attempts=3, backoff_factor=0.01)
+    with Calls(api, connect(api, retries=policy), "sync") as calls:
+        api.inject({"status": 503, "method": "GET", "times": 5})
+        with pytest.raises(sunco_keys.ServerError):
+            calls.list()
+        assert len(api_requests(api, "GET")) == 3
+
+
+def test_429_after_retries_raises_rate_limit_error_with_retry_after(api: MockApi) -> None:
+    with Calls(api, connect(api, retries=None), "sync") as calls:
+        api.inject({"status": 429, "retry_after": "7", "method": "GET"})
+        with pytest.raises(sunco_keys.RateLimitError) as caught:
+            calls.list()
+        assert caught.value.retry_after == 7.0
+        assert caught.value.errors[0].code
+        assert len(api_requests(api, "GET")) == 1
+
+
+def test_retries_can_be_switched_off(api: MockApi) -> None:
+    with Calls(api, connect(api, retries=0), "async") as calls:
+        api.inject({"status": 503, "method": "GET"})
+        with pytest.raises(sunco_keys.ServerError):
+            calls.list()
+        assert len(api_requests(api, "GET")) == 1
+
+
+def test_each_retry_is_logged_at_info_without_secrets(
+    api: MockApi, calls: Calls, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.inject({"status": 503, "method": "GET", "times": 2})
+    with caplog.at_level(logging.INFO, logger="sunco_keys"):
+        calls.list()
+    retries = [r for r in caplog.records if r.name == "sunco_keys" and r.levelno == logging.INFO]
+    assert len(retries) == 2
+    assert "GET" in retries[0].getMessage() and "503" in retries[0].getMessage()
+    assert "attempt 2 of 4" in retries[0].getMessage() and "attempt 3 of 4" in retries[1].getMessage()
+    assert all(api.secret not in r.getMessage() for r in caplog.records)
+
+
+# --- typed errors ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (400, sunco_keys.BadRequestError),
+        (401, sunco_keys.UnauthorizedError),
+        (403, sunco_keys.ForbiddenError),
+        (404, sunco_keys.NotFoundError),
+        (409, sunco_keys.ConflictError),
+        (429, sunco_keys.RateLimitError),
+        (500, sunco_keys.ServerError),
+        (418, sunco_keys.ApiError),
+        (302, sunco_keys.ApiError),
+    ],
+)
+def test_non_2xx_raises_the_typed_error(api: MockApi, status: int, kind: type[sunco_keys.ApiError]) -> None:
+    key_id = "int_5d8cff3cd55b040010928b5b"
+    for mode in ("sync", "async"):
+        with Calls(api, connect(api, retries=None), mode) as calls:
+            api.inject({"status": status, "method": "GET"})
+            with pytest.raises(kind) as caught:
+                calls.get(key_id, detailed=True)
+        error = caught.value
+        assert type(error) is kind
+        assert error.status_code == status
+        assert error.method == "GET"
+        assert error.path == f"/v2/apps/{api.app_id}/integrations/{api.integration_id}/keys/{key_id}"
+        for credential in ("Basic ", "Bearer ", api.secret):
+            assert credential not in str(error) and credential not in repr(error)
+
+
+def test_real_404_carries_the_parsed_error_list(api: MockApi, calls: Calls) -> None:
+    with pytest.raises(sunco_keys.NotFoundError) as caught:
+        calls.get("int_000000000000000000000000")
+    assert [(e.code, e.title) for e in caught.value.errors] == [("not_found", "Resource not found")]
+
+
+def test_wrong_credentials_raise_unauthorized(api: MockApi) -> None:
+    for auth in ("basic", "jwt"):
+        client = sunco_keys.connect(key_id=api.key_id, secret="wrong-secret-" + "x" * 40, base_url=api.url, auth=auth)
+        with Calls(api, client, "sync") as calls, pytest.raises(sunco_keys.UnauthorizedError) as caught:
+            calls.list()
+        assert caught.value.errors[0].code == "unauthorized"
+
+
+@pytest.mark.parametrize("body", ["malformed", "html", "empty"])
+def test_undecodable_2xx_raises_response_decode_error(api: MockApi, calls: Calls, body: str) -> None:
+    api.inject({"status": 200, "body": body, "method": "GET"})
+    with pytest.raises(sunco_keys.ResponseDecodeError) as caught:
+        calls.list()
+    assert caught.value.status_code == 200
+    assert len(api_requests(api, "GET")) == 1
+
+
+def test_a_body_cut_short_is_a_network_failure_retried_for_get(api: MockApi, calls: Calls) -> None:
+    api.inject({"status": 200, "body": "truncated", "method": "GET"})
+    assert calls.list().keys == []
+    assert len(api_requests(api, "GET")) == 2
+    api.inject({"status": 200, "body": "truncated", "method": "GET", "times": FAST.max_attempts})
+    with pytest.raises(sunco_keys.TransportError, match="GET"):
+        calls.list()
+
+
+def test_truncated_create_response_never_leaks_the_secret(api: MockApi, calls: Calls) -> None:
+    secret = KEY_SECRET_MARKER + "-cut-short-abc123"
+    cut_short = '{"key": {"id": "int_1", "secret": "' + secret
+    api.inject({"status": 201, "body": "raw", "raw_body": cut_short, "method": "POST"})
+    with pytest.raises(sunco_keys.ResponseDecodeError) as caught:
+        calls.create()
+    for text in (str(caught.value), repr(caught.value), caught.value.body_excerpt, repr(caught.value.__cause__)):
+        assert secret not in text and KEY_SECRET_MARKER not in text
+
+
+def test_detailed_functions_return_the_response_for_2xx(api: MockApi, calls: Calls) -> None:
+    key = calls.create().key
+    response = calls.get(key.id, detailed=True)
+    assert response.status_code == 200
+    assert isinstance(response.parsed, IntegrationApiKeyResponse)
+    assert response.parsed.to_dict()["key"]["id"] == key.id
+
+
+# --- JWT and redaction ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_jwt_auth_reaches_the_server_as_a_bearer_token(api: MockApi, mode: str) -> None:
+    calls = Calls(api, connect(api, auth="jwt"), mode)
+    key = calls.create().key
+    assert calls.get(key.id).key.id == key.id
+    assert {r["auth"] for r in api.requests()} == {"bearer"}
+
+
+def test_secrets_never_appear_in_reprs_but_stay_readable(
+    api: MockApi, calls: Calls, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        created = calls.create()
+        listed = calls.list()
+    secret = created.key.secret
+    assert isinstance(secret, str) and len(secret) >= 40
+    assert listed.keys[0].secret == secret
+    assert created.to_dict()["key"]["secret"] == secret
+    assert isinstance(listed, IntegrationApiKeyListResponse)
+    for text in (repr(created), str(created), repr(created.key), repr(listed), str(listed.keys), repr(calls.client)):
+        assert secret not in text and api.secret not in text
+    assert "int_" in repr(created.key)
+    assert all(secret not in r.getMessage() and api.secret not in r.getMessage() for r in caplog.records)
+
+
+def test_client_works_as_a_context_manager_sync_and_async(api: MockApi) -> None:
+    with connect(api) as client:
+        assert list_custom_integration_keys.sync(api.app_id, api.integration_id, client=client) is not None
+
+    async def use() -> None:
+        async with connect(api) as client:
+            assert await list_custom_integration_keys.asyncio(api.app_id, api.integration_id, client=client)
+
+    asyncio.run(use())
