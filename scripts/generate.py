@@ -30,14 +30,18 @@ class GenerationError(Exception):
 
 
 def validate_spec(spec: Path) -> None:
-    """Refuse a spec that is not valid OpenAPI, with the validator's own explanation."""
-    import yaml
+    """Refuse a spec that is not valid OpenAPI, with the validator's own explanation.
+
+    It is read with ruamel.yaml, as the generator reads it: a duplicated key is an error, not a silent overwrite.
+    """
     from openapi_spec_validator import validate
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
     try:
-        document = yaml.safe_load(spec.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        document = YAML(typ="safe").load(spec.read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as exc:
         raise GenerationError(f"{spec.name}: cannot be read as YAML: {exc}") from exc
     if not isinstance(document, dict):
         raise GenerationError(f"{spec.name}: expected a mapping at the top level")
@@ -46,6 +50,8 @@ def validate_spec(spec: Path) -> None:
     except OpenAPIValidationError as exc:
         where = "/".join(str(part) for part in exc.path) or "(top level)"
         raise GenerationError(f"{spec.name} is not valid OpenAPI at {where}: {exc.message}") from exc
+    except (ValueError, TypeError) as exc:  # what the validator raises for YAML that is no JSON document
+        raise GenerationError(f"{spec.name} is not valid OpenAPI: {exc}") from exc
 
 
 def run_generator(destination: Path) -> Path:

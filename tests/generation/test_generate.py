@@ -1,0 +1,105 @@
+"""scripts/generate.py: regeneration is deterministic, keeps lib/, and --check names every stale generated file.
+
+Each test works on a scratch copy of the generation inputs and of generated/, so the repository is never touched.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+INPUTS = ("openapi.yaml", "generator-config.yaml", "templates", "generated", "scripts/generate.py")
+GET_MODULE = "generated/sunco_keys/api/custom_integration_api_keys/get_custom_integration_key.py"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for name in INPUTS:
+        source, target = ROOT / name, tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copyfile(source, target)
+    return tmp_path
+
+
+def generate(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, str(project / "scripts" / "generate.py"), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+
+
+def same_tree(left: Path, right: Path) -> bool:
+    comparison = filecmp.dircmp(left, right, ignore=["__pycache__"])
+    if comparison.left_only or comparison.right_only or comparison.funny_files:
+        return False
+    _, mismatch, errors = filecmp.cmpfiles(left, right, comparison.common_files, shallow=False)
+    return not mismatch and not errors and all(same_tree(left / d, right / d) for d in comparison.common_dirs)
+
+
+def test_committed_generated_tree_is_what_the_generator_produces(project: Path) -> None:
+    result = generate(project, "--check")
+    assert result.returncode == 0, result.stderr
+    assert "generated/ matches openapi.yaml" in result.stdout
+
+
+def test_regenerating_changes_nothing_and_keeps_the_hand_written_lib(project: Path) -> None:
+    result = generate(project)
+    assert result.returncode == 0, result.stderr
+    assert same_tree(project / "generated", ROOT / "generated")
+    assert (project / "generated/sunco_keys/lib/connect.py").is_file()
+
+
+def test_editing_a_description_without_regenerating_fails_the_check_naming_the_stale_file(project: Path) -> None:
+    spec = project / "openapi.yaml"
+    text = spec.read_text(encoding="utf-8")
+    assert "description: Get the specified API key." in text
+    spec.write_text(text.replace("description: Get the specified API key.", "description: Get one API key."))
+    result = generate(project, "--check")
+    assert result.returncode == 1
+    assert f"stale:     {GET_MODULE}" in result.stderr
+    assert "create_custom_integration_key.py" not in result.stderr
+    assert "run `make generate`" in result.stderr
+    assert generate(project).returncode == 0
+    assert "Get one API key." in (project / GET_MODULE).read_text(encoding="utf-8")
+    assert generate(project, "--check").returncode == 0
+
+
+def test_a_generated_file_edited_by_hand_or_added_is_named(project: Path) -> None:
+    (project / "generated/sunco_keys/client.py").write_text("# edited by hand\n")
+    (project / "generated/sunco_keys/models/stray.py").write_text("x = 1\n")
+    (project / "generated/sunco_keys/lib/my_helper.py").write_text("y = 2\n")
+    result = generate(project, "--check")
+    assert result.returncode == 1
+    assert "stale:     generated/sunco_keys/client.py" in result.stderr
+    assert "extra:     generated/sunco_keys/models/stray.py" in result.stderr
+    assert "lib/my_helper.py" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        (lambda text: text.replace("openapi: 3.1.0", "openapi: 3.1.0\npaths: [1, 2]", 1), "duplicate key"),
+        (lambda text: text.replace("paths:", "webhooks: 5\npaths:", 1), "not valid OpenAPI"),
+        (lambda text: text.replace("paths:", "paths:\n  : :", 1), "not valid OpenAPI"),
+        (lambda text: text.replace("paths:", "paths: [", 1), "cannot be read as YAML"),
+        (lambda text: text.replace("operationId: GetCustomIntegrationKey", "operationId: 5"), "not valid OpenAPI"),
+    ],
+)
+def test_a_bad_spec_is_refused_with_a_clear_error_and_generated_is_untouched(
+    project: Path, breakage: object, message: str
+) -> None:
+    spec = project / "openapi.yaml"
+    spec.write_text(breakage(spec.read_text(encoding="utf-8")))  # type: ignore[operator]
+    result = generate(project)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: openapi.yaml")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert same_tree(project / "generated", ROOT / "generated")
