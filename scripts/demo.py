@@ -19,7 +19,12 @@ from sunco_keys.api.custom_integration_api_keys import (  # noqa: E402
     get_custom_integration_key,
     list_custom_integration_keys,
 )
-from sunco_keys.models import ApiKey, IntegrationApiKey, IntegrationApiKeyResponse  # noqa: E402
+from sunco_keys.models import (  # noqa: E402
+    ApiKey,
+    IntegrationApiKey,
+    IntegrationApiKeyListResponse,
+    IntegrationApiKeyResponse,
+)
 from sunco_keys.types import Unset  # noqa: E402
 from tests.support.mock_api import MockApi  # noqa: E402  (starts the server process and stops it)
 
@@ -56,7 +61,8 @@ def main() -> int:
             step(1, "create", f"{created.status_code.value}: {describe(key)}, secret {masked(key.secret)}")
 
             listed = list_custom_integration_keys.sync(*where, client=client)
-            ids = [] if listed is None or isinstance(listed.keys, Unset) else [k.id for k in listed.keys]
+            assert isinstance(listed, IntegrationApiKeyListResponse)
+            ids = [] if isinstance(listed.keys, Unset) else [k.id for k in listed.keys]
             step(2, "list", f"200: {len(ids)} key(s): {', '.join(str(i) for i in ids)}")
 
             got = get_custom_integration_key.sync_detailed(*where, key.id, client=client)

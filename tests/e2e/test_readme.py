@@ -20,7 +20,7 @@ BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), 
 
 
 def block(containing: str) -> str:
-    (found,) = [code for code in BLOCKS if containing in code]
+    (found,) = [str(code) for code in BLOCKS if containing in code]
     return found
 
 
@@ -47,7 +47,9 @@ def test_quickstart_runs_as_written(environment: MockApi, capsys: pytest.Capture
     assert (environment.app_id, environment.integration_id) == ("5d8cff3cd55b040010928b5b", "029c31f25a21b47effd7be90")
     namespace = run(block("APP_ID, INTEGRATION_ID ="))
     printed = capsys.readouterr().out.splitlines()
-    assert re.fullmatch(r"ApiKey\(id='int_[0-9a-f]{24}', display_name='ci-bot', additional_properties=\{\}\)", printed[0])
+    assert re.fullmatch(
+        r"ApiKey\(id='int_[0-9a-f]{24}', display_name='ci-bot', additional_properties=\{\}\)", printed[0]
+    )
     assert printed[1] == "404 not_found"
     assert namespace["secret_for_the_vault"] not in "\n".join(printed)
     methods = [r["method"] for r in environment.requests()]
@@ -70,7 +72,13 @@ def test_connect_examples_reach_the_server_they_name(environment: MockApi, monke
     monkeypatch.setitem(connect_module.REGIONS, "eu", f"http://localhost:{port}")
     monkeypatch.setattr(connect_module, "ZENDESK_URL", f"http://127.0.0.1:{port}" + "{subdomain:.0}")
     namespace = run(block("jwt_client = "))
-    expected = {"us": "127.0.0.1", "jwt_client": "127.0.0.1", "eu": "localhost", "zendesk": "127.0.0.1", "tuned": "127.0.0.1"}
+    expected = {
+        "us": "127.0.0.1",
+        "jwt_client": "127.0.0.1",
+        "eu": "localhost",
+        "zendesk": "127.0.0.1",
+        "tuned": "127.0.0.1",
+    }
     for name, host in expected.items():
         client: sunco_keys.Client = namespace[name]
         with client:
