@@ -20,12 +20,13 @@ from typing import Any, Literal, cast, get_type_hints
 from urllib.parse import unquote
 
 import httpx
-import sunco_keys
-import sunco_keys.models
 import yaml
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # jsonschema ships no types
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+import sunco_keys
+import sunco_keys.models
 from sunco_keys.types import Response
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,6 +15,7 @@ from typing import Literal
 
 import httpx
 import pytest
+
 import sunco_keys
 from sunco_keys.api.custom_integration_api_keys import (
     create_custom_integration_key,
@@ -30,7 +31,6 @@ from sunco_keys.models import (
     IntegrationApiKeyListResponse,
     IntegrationApiKeyResponse,
 )
-
 from tests.support.mock_api import MockApi
 
 Auth = Literal["basic", "jwt"]

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
+
 import sunco_keys
 from sunco_keys.api.custom_integration_api_keys import (
     create_custom_integration_key,
@@ -18,7 +19,6 @@ from sunco_keys.api.custom_integration_api_keys import (
     list_custom_integration_keys,
 )
 from sunco_keys.models import IntegrationApiKey, IntegrationApiKeyListResponse, IntegrationApiKeyResponse
-
 from tests.support.canaries import KEY_SECRET_MARKER
 from tests.support.mock_api import MockApi
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 import sunco_keys
 from sunco_keys.lib.auth import BasicAuth, JwtAuth
 from sunco_keys.lib.connect import DEFAULT_TIMEOUT

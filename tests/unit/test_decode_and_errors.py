@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+
 import sunco_keys
 from sunco_keys.api.custom_integration_api_keys import get_custom_integration_key, list_custom_integration_keys
 from sunco_keys.lib.errors import error_for

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import jwt
 import pytest
+
 from sunco_keys.lib.auth import BasicAuth, JwtAuth
 
 SECRET = "canary-secret-5b7e2d-with-enough-length-for-hs256"
