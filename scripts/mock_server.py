@@ -63,6 +63,7 @@ The control API (under `/__mock__/`, unauthenticated, never logged, never faulte
         `"html"`: a proxy's HTML error page (text/html);
         `"empty"`: no body at all (Content-Length 0, no Content-Type);
         `"raw"`: `raw_body` (a str, required with this kind) sent as is, labelled application/json.
+      With status 204 or 304 the answer has no body whatever the kind (HTTP allows none there).
     - `content_type` (str): replaces the Content-Type of the answer.
     - `drop` (bool): close the connection without any answer (after processing, if it is processed).
     - `method` (str, case-insensitive): only requests with this method match.
@@ -124,6 +125,8 @@ CONTROL_PREFIX = "/__mock__/"
 JSON_TYPE = "application/json; charset=utf-8"
 SCOPES = {"app_": "app", "act_": "account", "svc_": "account"}
 BODY_KINDS = ("json", "malformed", "truncated", "html", "empty", "raw")
+# Statuses whose answers never carry a body (RFC 9110 §15.3.5, §15.4.5), whatever body a fault asks for.
+BODILESS_STATUSES = frozenset({204, 304})
 FAULT_FIELDS = frozenset(
     {"status", "retry_after", "delay", "body", "raw_body", "content_type", "drop", "method", "path", "times"}
 )
@@ -453,6 +456,10 @@ class ApiState:
             encoded = fault.raw_body.encode()
         if fault.content_type is not None:
             content_type = fault.content_type
+        if answer.status in BODILESS_STATUSES:
+            # HTTP forbids a body here: bytes written anyway would be read as the start of the next response on
+            # the connection, corrupting an unrelated request.
+            encoded = b""
         response = web.StreamResponse(status=answer.status, headers=answer.headers)
         if content_type is not None:
             response.headers["Content-Type"] = content_type

@@ -300,9 +300,9 @@ def test_detailed_functions_return_the_response_for_2xx(api: MockApi, calls: Cal
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_jwt_auth_reaches_the_server_as_a_bearer_token(api: MockApi, mode: str) -> None:
-    calls = Calls(api, connect(api, auth="jwt"), mode)
-    key = calls.create().key
-    assert calls.get(key.id).key.id == key.id
+    with Calls(api, connect(api, auth="jwt"), mode) as calls:
+        key = calls.create().key
+        assert calls.get(key.id).key.id == key.id
     assert {r["auth"] for r in api.requests()} == {"bearer"}
 
 

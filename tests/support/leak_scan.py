@@ -7,12 +7,13 @@ captured for it (stdout, stderr, log records at every level, the failure report)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator
 
 import pluggy
 import pytest
 
-from tests.support.canaries import leaks
+from tests.support.canaries import CANARIES, leaks
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -32,6 +33,15 @@ def pytest_runtest_makereport(
         places = ", ".join(f"{name} in {where}" for where, name in sorted(found))
         report.outcome = "failed"
         report.longrepr = f"secret leak: a canary appeared in what this test produced: {places}"
+        # pytest prints the captured sections under the failure: masked, or the report would show the secret.
+        report.sections = [(where, _masked(text)) for where, text in report.sections]
+
+
+def _masked(text: str) -> str:
+    """`text` with every canary, and the rest of the token it starts, replaced by a placeholder."""
+    for canary in CANARIES:
+        text = re.sub(re.escape(canary) + r"[A-Za-z0-9_-]*", "[canary masked]", text)
+    return text
 
 
 def pytest_configure(config: pytest.Config) -> None:

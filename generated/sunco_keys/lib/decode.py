@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 import types
 import typing
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 import attrs
@@ -16,6 +18,7 @@ from ..errors import UnexpectedStatus
 from .errors import ResponseDecodeError
 
 T = TypeVar("T")
+_HTTP_STATUSES = frozenset(status.value for status in HTTPStatus)
 
 
 def decode_body(parse: Callable[..., T], *, client: Any, response: httpx.Response) -> T:
@@ -23,25 +26,49 @@ def decode_body(parse: Callable[..., T], *, client: Any, response: httpx.Respons
 
     Every response schema of this API is a JSON object, so anything else (an HTML page from a proxy, an array,
     an empty body) is refused before the generated parser, which would accept some of them silently. The parser
-    casts field values without checking them, so the parsed model is then held to its own type annotations.
+    casts field values without checking them, so the parsed model is then held to its own type annotations, and
+    must give the body back from `to_dict()`. A status HTTPStatus does not know (299, 520) is refused too.
     """
-    content_type = response.headers.get("Content-Type", "")
-
-    def refuse(reason: str) -> ResponseDecodeError:
-        return ResponseDecodeError(response.status_code, content_type, response.content, reason)
-
-    if not response.content.lstrip().startswith(b"{"):
-        raise refuse("expected a JSON object")
+    if response.status_code not in _HTTP_STATUSES:
+        # The generated Response holds an HTTPStatus, which cannot hold it (HTTPStatus(299) raises ValueError).
+        raise _refusal(response, f"status {response.status_code} is not a registered HTTP status")
+    try:
+        document = json.loads(response.content, parse_constant=not_json)
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the interpreter allows
+        raise _refusal(response, f"not JSON ({exc.__class__.__name__})") from exc
+    if not isinstance(document, dict):
+        raise _refusal(response, "expected a JSON object")
     try:
         parsed = parse(client=client, response=response)
-        if attrs.has(type(parsed)):
-            check_types(parsed)
+        if parsed is None:  # what the generated parser returns for an undocumented status, unless told to raise
+            raise UnexpectedStatus(response.status_code, b"")
+        model: Any = parsed
+        check_types(model)
+        # The parsers build a model from whatever sits where an object or array belongs (dict() turns
+        # ["ab"] into {"a": "b"}; a string or an object where the list of keys belongs becomes an empty
+        # list), so the model must also give the body back: that holds for every body of the documented
+        # shape (tests/fuzz/test_model_roundtrip.py), for no other.
+        if model.to_dict() != document:
+            raise TypeError("the body is not of the documented shape")
     except UnexpectedStatus:
         # Its message holds the whole body, which may hold a secret: not chained.
-        raise refuse(f"status {response.status_code} is not documented for this operation") from None
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise refuse(f"not the documented shape ({exc.__class__.__name__}: {exc})") from exc
+        raise _refusal(response, f"status {response.status_code} is not documented for this operation") from None
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        raise _refusal(response, f"not the documented shape ({exc.__class__.__name__}: {exc})") from exc
     return parsed
+
+
+def not_json(constant: str) -> Any:
+    """For json.loads(parse_constant=): NaN and Infinity are not JSON (RFC 8259), though Python reads them.
+
+    Accepted, a NaN would make the model differ from the body it came from (NaN != NaN) where an Infinity would not.
+    """
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def _refusal(response: httpx.Response, reason: str) -> ResponseDecodeError:
+    content_type = response.headers.get("Content-Type", "")
+    return ResponseDecodeError(response.status_code, content_type, response.content, reason)
 
 
 def check_types(model: Any) -> None:

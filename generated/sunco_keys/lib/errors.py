@@ -119,17 +119,31 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 
 
 def parse_errors(body: bytes) -> list[Error]:
-    """The `errors` list of an errorResponse body; empty when the body is not one."""
+    """The `errors` list of an errorResponse body; empty when the body is not one.
+
+    Only the items of the documented shape are kept: objects whose `code` and `title` are strings when present
+    (the parser would otherwise hand out an Error whose `code` is, say, None, against its annotation).
+    """
     from ..models.error import Error
+    from .decode import check_types, not_json
 
     try:
-        document = json.loads(body)
-    except ValueError:
+        document = json.loads(body, parse_constant=not_json)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the interpreter's recursion limit
         return []
     items = document.get("errors") if isinstance(document, dict) else None
     if not isinstance(items, list):
         return []
-    return [Error.from_dict(item) for item in items if isinstance(item, dict)]
+    errors = []
+    for item in items:
+        if isinstance(item, dict):
+            error = Error.from_dict(item)
+            try:
+                check_types(error)
+            except TypeError:
+                continue
+            errors.append(error)
+    return errors
 
 
 def parse_retry_after(value: str | None) -> float | None:

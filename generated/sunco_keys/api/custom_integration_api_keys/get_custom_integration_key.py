@@ -77,11 +77,12 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[ErrorResponse | IntegrationApiKeyResponse]:
+    parsed = decode_body(_parse_response, client=client, response=response)
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
         headers=response.headers,
-        parsed=decode_body(_parse_response, client=client, response=response),
+        parsed=parsed,
     )
 
 
