@@ -1,22 +1,29 @@
 """A client library for accessing Sunshine Conversations Custom Integration API Keys"""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import lib as _lib
 from .client import AuthenticatedClient, Client
-from .lib import (
-    ApiError,
-    BadRequestError,
-    ConflictError,
-    ForbiddenError,
-    InvalidArgumentError,
-    NotFoundError,
-    RateLimitError,
-    ResponseDecodeError,
-    RetryPolicy,
-    ServerError,
-    SuncoKeysError,
-    TransportError,
-    UnauthorizedError,
-    connect,
-)
+
+if TYPE_CHECKING:
+    from .lib import (
+        ApiError,
+        BadRequestError,
+        ConflictError,
+        ForbiddenError,
+        InvalidArgumentError,
+        NotFoundError,
+        RateLimitError,
+        ResponseDecodeError,
+        RetryPolicy,
+        ServerError,
+        SuncoKeysError,
+        TransportError,
+        UnauthorizedError,
+        connect,
+    )
 
 __all__ = (
     "ApiError",
@@ -36,3 +43,10 @@ __all__ = (
     "UnauthorizedError",
     "connect",
 )
+
+
+def __getattr__(name: str) -> Any:
+    """The hand-written names come from sunco_keys.lib, which loads each on first use."""
+    if name not in __all__:  # anything else, a submodule such as `errors` included, is not lib's to answer
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(_lib, name)

@@ -14,8 +14,7 @@ from sunco_keys.api.custom_integration_api_keys import list_custom_integration_k
 from tests.support.mock_api import MockApi
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-# The module, not the function of the same name that sunco_keys.lib exports.
-connect_module = importlib.import_module("sunco_keys.lib.connect")
+connect_module = importlib.import_module("sunco_keys.lib.connection")
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
 
 

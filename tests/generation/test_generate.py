@@ -53,7 +53,7 @@ def test_regenerating_changes_nothing_and_keeps_the_hand_written_lib(project: Pa
     result = generate(project)
     assert result.returncode == 0, result.stderr
     assert same_tree(project / "generated", ROOT / "generated")
-    assert (project / "generated/sunco_keys/lib/connect.py").is_file()
+    assert (project / "generated/sunco_keys/lib/connection.py").is_file()
 
 
 def test_editing_a_description_without_regenerating_fails_the_check_naming_the_stale_file(project: Path) -> None:

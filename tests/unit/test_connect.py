@@ -7,7 +7,7 @@ import pytest
 
 import sunco_keys
 from sunco_keys.lib.auth import BasicAuth, JwtAuth
-from sunco_keys.lib.connect import DEFAULT_TIMEOUT
+from sunco_keys.lib.connection import DEFAULT_TIMEOUT
 from sunco_keys.lib.transport import SuncoTransport
 
 SECRET = "canary-secret-3f9a1c"
@@ -141,3 +141,22 @@ def test_the_secret_never_shows_in_the_client_repr(auth: str) -> None:
 def test_jwt_scope_is_passed_to_the_auth() -> None:
     auth = options(sunco_keys.connect("act_1", SECRET, auth="jwt", scope="account"))["auth"]
     assert isinstance(auth, JwtAuth) and auth.scope == "account"
+
+
+def test_package_exports_load_lazily_and_never_shadow_generated_modules() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sunco_keys\n"
+        "assert 'sunco_keys.lib.connection' not in sys.modules and 'jwt' not in sys.modules\n"
+        "import sunco_keys.lib.errors\n"
+        "from sunco_keys import errors\n"
+        "assert errors.__name__ == 'sunco_keys.errors', errors.__name__\n"
+        "assert callable(sunco_keys.connect) and sunco_keys.lib.connect is sunco_keys.connect\n"
+        "import sunco_keys.lib.connection\n"
+        "assert callable(sunco_keys.lib.connect)\n"
+        "try:\n    sunco_keys.no_such_name\nexcept AttributeError:\n    pass\nelse:\n    raise SystemExit(1)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr

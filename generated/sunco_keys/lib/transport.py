@@ -2,7 +2,12 @@
 
 Layers, outermost first: `SuncoTransport` maps what comes back (non-2xx -> ApiError, network failure ->
 TransportError); `httpx_retries.RetryTransport` retries by the rule of the request's method; `_Attempts`
-sends each attempt on a lazily created httpx transport, reads the body, and logs each retry.
+sends each attempt on a lazily created transport, reads the body, and logs each retry.
+
+Sync requests go through httpx's own `HTTPTransport`. Async requests go through aiohttp's connection pool
+behind httpx's transport interface (httpx-aiohttp) by default: httpcore's async pool rescans every connection
+for every queued request and looks for sniffio on every request, which made 200 concurrent calls ~8x slower
+than through aiohttp (bench/results.md). `async_backend="httpx"` keeps httpx's own `AsyncHTTPTransport`.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .errors import InvalidArgumentError, TransportError, error_for
+from .errors import InvalidArgumentError, TransportError, error_for, request_path
 
 if TYPE_CHECKING:
     from httpx_retries import Retry
@@ -25,6 +30,7 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 RATE_LIMITED = (429,)
 UNAVAILABLE = (429, 502, 503, 504)
 _ATTEMPT = "sunco_keys.attempt"
+ASYNC_BACKENDS = ("aiohttp", "httpx")
 
 
 @dataclass(frozen=True)
@@ -69,10 +75,13 @@ class RetryPolicy:
 class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Sends one attempt on the real transport, reads its body (so a broken body fails inside the retry loop), logs retries."""
 
-    def __init__(self, transport_options: dict[str, Any]) -> None:
+    def __init__(self, transport_options: dict[str, Any], async_backend: str = "aiohttp") -> None:
         self._options = transport_options
+        self._async_backend = async_backend
         self._sync: httpx.HTTPTransport | None = None
-        self._async: httpx.AsyncHTTPTransport | None = None
+        self._async: httpx.AsyncBaseTransport | None = None
+        # Errors of the async backend that it does not map to httpx's own (aiohttp's, for a malformed answer).
+        self._foreign_errors: tuple[type[Exception], ...] = ()
 
     def _before(self, request: httpx.Request) -> None:
         attempt = request.extensions.get(_ATTEMPT, 0) + 1
@@ -82,7 +91,7 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
             limit = f" of {retry.total + 1}" if retry is not None else ""
             reason = request.extensions.get("sunco_keys.outcome", "a failure")
             logger.info(
-                "retrying %s %s (attempt %d%s) after %s", request.method, request.url.path, attempt, limit, reason
+                "retrying %s %s (attempt %d%s) after %s", request.method, request_path(request), attempt, limit, reason
             )
 
     @staticmethod
@@ -105,15 +114,47 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self._before(request)
         if self._async is None:
-            self._async = httpx.AsyncHTTPTransport(**self._options)
+            self._async = self._new_async_transport()
         try:
-            response = await self._async.handle_async_request(request)
-            await response.aread()
+            try:
+                response = await self._async.handle_async_request(request)
+                try:
+                    await response.aread()
+                except BaseException:
+                    await response.aclose()  # aiohttp frees (closes) the connection only then, not at a failed read
+                    raise
+            except self._foreign_errors as exc:
+                # Retried like httpcore's answer to a malformed response would be.
+                raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request) from exc
         except httpx.RequestError as exc:
             self._outcome(request, type(exc).__name__)
             raise
         self._outcome(request, f"HTTP {response.status_code}")
         return response
+
+    def _new_async_transport(self) -> httpx.AsyncBaseTransport:
+        if self._async_backend == "httpx":
+            return httpx.AsyncHTTPTransport(**self._options)
+        import aiohttp
+        from httpx_aiohttp import AiohttpTransport
+
+        transport = AiohttpTransport(**self._options)
+        limits: httpx.Limits = transport.limits
+
+        def session() -> aiohttp.ClientSession:
+            # httpx keeps the cookies (client.cookies); a second jar inside aiohttp would resend them unseen.
+            connector = aiohttp.TCPConnector(
+                limit=limits.max_connections or 0, keepalive_timeout=limits.keepalive_expiry, ssl=transport.ssl_context
+            )
+            client = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+            # aiohttp silently sends a GET or DELETE again when a reused connection drops it (no flag for it; its
+            # own test client clears this attribute too): retries are the RetryPolicy's alone, as in sync calls.
+            client._retry_connection = False
+            return client
+
+        transport.client = session
+        self._foreign_errors = (aiohttp.ClientError,)
+        return transport
 
     def close(self) -> None:
         if self._sync is not None:
@@ -127,9 +168,15 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
 class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """The transport `connect()` installs: retries by `policy` (None: no retries), then typed errors."""
 
-    def __init__(self, policy: RetryPolicy | None = None, **transport_options: Any) -> None:
+    def __init__(
+        self, policy: RetryPolicy | None = None, *, async_backend: str = "aiohttp", **transport_options: Any
+    ) -> None:
+        if async_backend not in ASYNC_BACKENDS:
+            raise InvalidArgumentError(
+                f"async_backend must be one of {', '.join(ASYNC_BACKENDS)}, got {async_backend!r}"
+            )
         self.policy = policy
-        self._attempts = _Attempts(transport_options)
+        self._attempts = _Attempts(transport_options, async_backend)
         self._retrying: Any = None
         self._rules: dict[str, Retry] = {}
         if policy is not None and policy.max_attempts > 1:
@@ -155,7 +202,7 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     @staticmethod
     def _failed(request: httpx.Request, exc: httpx.RequestError) -> TransportError:
-        return TransportError(request.method, request.url.path, f"{type(exc).__name__}: {exc}")
+        return TransportError(request.method, request_path(request), f"{type(exc).__name__}: {exc}")
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         try:
