@@ -1,0 +1,234 @@
+"""scripts/publish.py's decisions, without a server: configuration, the credential probe, reading the index, the plan.
+
+test_publish_e2e.py proves the whole path against a real pypiserver; these pin down the answers that a real
+server does not easily give (redirects, 404/405, 5xx, PEP 691 JSON, a partly published version).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import publish  # scripts/ is not a package: found through the sys.path entry above
+
+UPLOAD = "https://index.example/team/internal/"
+WHEEL = "sunco_keys-1.2.0-py3-none-any.whl"
+SDIST = "sunco_keys-1.2.0.tar.gz"
+PASSWORD = "probe-password-for-tests"  # a made-up value, only sent to the mock transports below
+
+
+def config(username: str | None = "ci", password: str | None = PASSWORD) -> publish.Config:
+    return publish.Config(UPLOAD, UPLOAD + "+simple/", username, password)
+
+
+def client_for(handler: Callable[[httpx.Request], httpx.Response], cfg: publish.Config) -> httpx.Client:
+    auth = (cfg.username, cfg.password) if cfg.username and cfg.password else None
+    return httpx.Client(transport=httpx.MockTransport(handler), auth=auth, follow_redirects=False)
+
+
+def release() -> publish.Release:
+    files = (publish.LocalFile(Path("dist") / WHEEL, "a" * 64), publish.LocalFile(Path("dist") / SDIST, "b" * 64))
+    return publish.Release(canonicalize_name("sunco-keys"), Version("1.2.0"), files)
+
+
+# --- configuration ----------------------------------------------------------------------------------------------
+
+
+def test_missing_index_url_is_a_usage_error() -> None:
+    with pytest.raises(publish.PublishError, match="INDEX_URL is not set") as caught:
+        publish.read_config({})
+    assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://index.example/", "index.example", "https://user:pw@index.example/", "ftp://u:pw@x/", "u:pw@host"]
+)
+def test_unusable_index_urls_are_refused(url: str) -> None:
+    with pytest.raises(publish.PublishError) as caught:
+        publish.read_config({"INDEX_URL": url})
+    assert caught.value.exit_code == 2
+    assert "pw@" not in str(caught.value)
+
+
+def test_the_simple_url_defaults_below_the_upload_url_and_can_be_set() -> None:
+    assert publish.read_config({"INDEX_URL": "http://127.0.0.1:8080"}).simple_url == "http://127.0.0.1:8080/simple/"
+    env = {"INDEX_URL": UPLOAD, "INDEX_SIMPLE_URL": UPLOAD + "+simple"}
+    assert publish.read_config(env).simple_url == UPLOAD + "+simple/"
+
+
+def test_the_password_is_not_in_the_config_repr() -> None:
+    cfg = publish.read_config({"INDEX_URL": UPLOAD, "TWINE_USERNAME": "ci", "TWINE_PASSWORD": PASSWORD})
+    assert cfg.password == PASSWORD
+    assert PASSWORD not in repr(cfg)
+
+
+def test_twine_output_is_masked() -> None:
+    assert publish.mask(f"oops {PASSWORD} here", PASSWORD) == "oops **** here"
+    assert publish.mask("nothing", None) == "nothing"
+
+
+# --- the credential probe -----------------------------------------------------------------------------------------
+
+
+def probe(status: int, cfg: publish.Config | None = None, headers: dict[str, str] | None = None) -> list[bytes]:
+    """Run the probe against a server answering `status`; return the bodies it was sent."""
+    cfg = cfg or config()
+    bodies: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.read())
+        assert request.method == "POST" and str(request.url) == UPLOAD
+        return httpx.Response(status, headers=headers)
+
+    with client_for(handler, cfg) as client:
+        publish.check_upload_access(client, cfg)
+    return bodies
+
+
+@pytest.mark.parametrize("status", [400, 200])
+def test_a_probe_answered_400_or_2xx_means_reachable_and_logged_in(status: int) -> None:
+    (body,) = probe(status)
+    assert b"file_upload" in body and b"content" not in body  # an upload without any file: nothing to store
+
+
+@pytest.mark.parametrize(
+    ("status", "cfg", "message"),
+    [
+        (403, config(), "refused the credentials of user 'ci'"),
+        (401, config(), "refused the credentials"),
+        (401, config(None, None), "wants a login"),
+        (404, config(), "does not take uploads"),
+        (405, config(), "does not take uploads"),
+        (503, config(), "failed (HTTP 503)"),
+        (418, config(), "unexpected answer"),
+    ],
+)
+def test_a_refused_probe_stops_before_any_upload(status: int, cfg: publish.Config, message: str) -> None:
+    with pytest.raises(publish.PublishError, match=message.replace("(", r"\(").replace(")", r"\)")) as caught:
+        probe(status, cfg)
+    assert PASSWORD not in str(caught.value)
+
+
+def test_a_redirecting_upload_url_is_refused() -> None:
+    with pytest.raises(publish.PublishError, match="redirects to https://elsewhere.example/"):
+        probe(301, headers={"location": "https://elsewhere.example/"})
+
+
+def test_an_unreachable_index_is_named() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("Connection refused", request=request)
+
+    with client_for(handler, config()) as client, pytest.raises(publish.PublishError, match="cannot reach the index"):
+        publish.check_upload_access(client, config())
+
+
+# --- reading the index ----------------------------------------------------------------------------------------------
+
+HTML = f"""<!DOCTYPE html><html><body>
+<a href="../../packages/{WHEEL}#sha256={"A" * 64}">{WHEEL}</a><br>
+<a href="/packages/sunco_keys-1.1.0.tar.gz#md5=00">sunco_keys-1.1.0.tar.gz</a><br>
+<a href="/packages/{SDIST}">{SDIST}</a>
+</body></html>"""
+JSON = (
+    f'{{"meta": {{"api-version": "1.0"}}, "files": [{{"filename": "{WHEEL}", "hashes": {{"sha256": "{"c" * 64}"}}}}]}}'
+)
+
+
+def read_index(routes: dict[str, httpx.Response]) -> list[publish.IndexFile]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return routes.get(str(request.url), httpx.Response(404))
+
+    with client_for(handler, config()) as client:
+        return publish.index_files(client, config(), "sunco-keys")
+
+
+def test_a_pep_503_page_gives_file_names_and_sha256() -> None:
+    files = read_index({UPLOAD + "+simple/sunco-keys/": httpx.Response(200, text=HTML)})
+    assert files == [
+        publish.IndexFile(WHEEL, "a" * 64),
+        publish.IndexFile("sunco_keys-1.1.0.tar.gz", None),
+        publish.IndexFile(SDIST, None),
+    ]
+    assert publish.files_of_version(files, canonicalize_name("sunco-keys"), Version("1.2")) == [files[0], files[2]]
+
+
+def test_a_pep_691_page_is_read_too() -> None:
+    page = httpx.Response(200, text=JSON, headers={"content-type": "application/vnd.pypi.simple.v1+json"})
+    assert read_index({UPLOAD + "+simple/sunco-keys/": page}) == [publish.IndexFile(WHEEL, "c" * 64)]
+
+
+def test_an_unknown_project_has_no_files() -> None:
+    assert read_index({}) == []
+
+
+def test_a_redirect_to_another_host_means_the_index_does_not_host_the_project() -> None:
+    fallback = httpx.Response(302, headers={"location": "https://pypi.org/simple/sunco-keys/"})
+    assert read_index({UPLOAD + "+simple/sunco-keys/": fallback}) == []
+
+
+def test_a_redirect_within_the_index_is_followed() -> None:
+    moved = httpx.Response(301, headers={"location": "/team/internal/+simple/sunco-keys-moved/"})
+    routes = {
+        UPLOAD + "+simple/sunco-keys/": moved,
+        UPLOAD + "+simple/sunco-keys-moved/": httpx.Response(200, text=HTML),
+    }
+    assert len(read_index(routes)) == 3
+
+
+def test_an_unreadable_simple_page_is_an_error() -> None:
+    with pytest.raises(publish.PublishError, match="HTTP 403"):
+        read_index({UPLOAD + "+simple/sunco-keys/": httpx.Response(403)})
+
+
+# --- what to upload -----------------------------------------------------------------------------------------------
+
+
+def test_a_new_version_uploads_the_wheel_then_the_sdist() -> None:
+    assert [item.filename for item in publish.plan_uploads(release(), [])] == [WHEEL, SDIST]
+
+
+def test_a_published_version_is_refused() -> None:
+    on_index = [publish.IndexFile(WHEEL, "a" * 64), publish.IndexFile(SDIST, "b" * 64)]
+    with pytest.raises(publish.PublishError, match="sunco-keys 1.2.0 is already on the index"):
+        publish.plan_uploads(release(), on_index)
+
+
+def test_a_partly_published_version_of_identical_files_is_completed() -> None:
+    planned = publish.plan_uploads(release(), [publish.IndexFile(WHEEL, "a" * 64)])
+    assert [item.filename for item in planned] == [SDIST]
+
+
+@pytest.mark.parametrize(
+    ("on_index", "why"),
+    [
+        (publish.IndexFile(WHEEL, "f" * 64), "differs from this build"),
+        (publish.IndexFile(WHEEL, None), "cannot be compared"),
+        (publish.IndexFile("sunco_keys-1.2.0-py3-none-manylinux_2_28_x86_64.whl", "a" * 64), "not part of this build"),
+    ],
+)
+def test_a_partly_published_version_that_differs_is_refused(on_index: publish.IndexFile, why: str) -> None:
+    with pytest.raises(publish.PublishError, match=why):
+        publish.plan_uploads(release(), [on_index])
+
+
+# --- dist/ --------------------------------------------------------------------------------------------------------
+
+
+def test_dist_must_hold_one_wheel_and_one_sdist_of_the_spec_version(tmp_path: Path) -> None:
+    (tmp_path / WHEEL).write_bytes(b"wheel")
+    with pytest.raises(publish.PublishError, match="exactly one wheel and one sdist") as caught:
+        publish.find_release(tmp_path, Version("1.2.0"))
+    assert caught.value.exit_code == 2
+    (tmp_path / SDIST).write_bytes(b"sdist")
+    with pytest.raises(publish.PublishError, match="holds version 1.2.0 but openapi.yaml says 1.3.0"):
+        publish.find_release(tmp_path, Version("1.3.0"))
+    found = publish.find_release(tmp_path, Version("1.2.0"))
+    assert [item.filename for item in found.files] == [WHEEL, SDIST]
+    assert found.files[0].sha256 == publish.sha256_of(tmp_path / WHEEL)
