@@ -27,6 +27,9 @@ class JwtAuth(httpx.Auth):
 
     def token(self) -> str:
         """The JWT this auth sends, minted on first use."""
+        return self._header().removeprefix("Bearer ")
+
+    def _header(self) -> str:
         if self._authorization is None:
             import jwt
 
@@ -37,13 +40,10 @@ class JwtAuth(httpx.Auth):
                 headers={"kid": self.key_id, "typ": "JWT"},
             )
             self._authorization = f"Bearer {encoded}"
-        return self._authorization.removeprefix("Bearer ")
+        return self._authorization
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self._authorization is None:
-            self.token()
-        assert self._authorization is not None
-        request.headers["Authorization"] = self._authorization
+        request.headers["Authorization"] = self._header()
         yield request
 
 
