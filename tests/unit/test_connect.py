@@ -160,3 +160,29 @@ def test_package_exports_load_lazily_and_never_shadow_generated_modules() -> Non
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_importing_the_endpoints_loads_no_optional_machinery() -> None:
+    """`import sunco_keys` with its endpoints stays light (bench/results.md, import cost): connect, the transport,
+    auth, the error classes, PyJWT, aiohttp and httpx-retries load on first use, and still work then."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import sunco_keys\n"
+        "from sunco_keys.api.custom_integration_api_keys import get_custom_integration_key as get\n"
+        "from sunco_keys.api.custom_integration_api_keys import list_custom_integration_keys\n"
+        "from sunco_keys.api.custom_integration_api_keys import create_custom_integration_key\n"
+        "from sunco_keys.api.custom_integration_api_keys import delete_custom_integration_key\n"
+        "lazy = ['sunco_keys.lib.' + m for m in ('connection', 'transport', 'auth', 'errors', 'redaction')]\n"
+        "lazy += ['jwt', 'aiohttp', 'httpx_aiohttp', 'httpx_retries']\n"
+        "loaded = [m for m in lazy if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+        "client = sunco_keys.Client(base_url='https://api.smooch.io')\n"
+        "try:\n    get.sync('app', 'integration', '..', client=client)\n"
+        "except sunco_keys.InvalidArgumentError as exc:\n    assert 'key_id' in str(exc)\n"
+        "else:\n    raise SystemExit('not refused')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr

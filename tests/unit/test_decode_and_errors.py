@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from urllib.parse import quote
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import sunco_keys
 from sunco_keys.api.custom_integration_api_keys import get_custom_integration_key, list_custom_integration_keys
@@ -71,6 +74,22 @@ def test_undecodable_2xx_raises_response_decode_error(body: bytes, content_type:
 def test_list_items_of_the_wrong_shape_raise_response_decode_error(body: bytes) -> None:
     with pytest.raises(sunco_keys.ResponseDecodeError, match="not the documented shape"):
         list_custom_integration_keys.sync("app", "integration", client=client_answering(200, body))
+
+
+class _DecodedOnce(httpx.Response):
+    """A response whose own json() fails: the generated parser must read the document decode_body decoded."""
+
+    def json(self, **kwargs: object) -> object:
+        raise AssertionError("the body was decoded a second time")
+
+
+def test_the_body_is_decoded_once_and_parsed_from_that_document() -> None:
+    body = json.dumps({"key": KEY}).encode()
+    transport = httpx.MockTransport(lambda request: _DecodedOnce(200, content=body))
+    client = sunco_keys.Client(base_url="https://api.smooch.io", httpx_args={"transport": transport})
+    parsed = get_key(client)
+    assert isinstance(parsed, IntegrationApiKeyResponse)
+    assert parsed.to_dict() == {"key": KEY}
 
 
 def test_fields_a_newer_api_adds_are_kept_and_nulls_accepted() -> None:
@@ -186,6 +205,20 @@ def test_refused_path_values_send_nothing(call: Callable[[sunco_keys.Client], ob
     with pytest.raises(sunco_keys.InvalidArgumentError):
         call(client)
     assert sent == []
+
+
+@given(st.text())
+def test_path_segment_is_quote_for_every_value_it_accepts(value: str) -> None:
+    """The unreserved fast path must give what quote() gives: the same bytes on the wire for every id."""
+    try:
+        expected = quote(value, safe="")
+    except UnicodeEncodeError:
+        expected = None
+    if value in ("", ".", "..") or expected is None:
+        with pytest.raises(sunco_keys.InvalidArgumentError):
+            path_segment("key_id", value)
+    else:
+        assert path_segment("key_id", value) == expected
 
 
 def test_non_string_path_value_is_refused() -> None:

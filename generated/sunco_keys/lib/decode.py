@@ -9,13 +9,15 @@ import types
 import typing
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import httpx
 
 from ..errors import UnexpectedStatus
-from .errors import ResponseDecodeError
+
+if TYPE_CHECKING:
+    from .errors import ResponseDecodeError
 
 T = TypeVar("T")
 _HTTP_STATUSES = frozenset(status.value for status in HTTPStatus)
@@ -28,18 +30,20 @@ def decode_body(parse: Callable[..., T], *, client: Any, response: httpx.Respons
     an empty body) is refused before the generated parser, which would accept some of them silently. The parser
     casts field values without checking them, so the parsed model is then held to its own type annotations, and
     must give the body back from `to_dict()`. A status HTTPStatus does not know (299, 520) is refused too.
+    The body is decoded once: the parser reads the same document through `DecodedResponse`.
     """
     if response.status_code not in _HTTP_STATUSES:
         # The generated Response holds an HTTPStatus, which cannot hold it (HTTPStatus(299) raises ValueError).
         raise _refusal(response, f"status {response.status_code} is not a registered HTTP status")
+    content = response.content
     try:
-        document = json.loads(response.content, parse_constant=not_json)
+        document = _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
     except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the interpreter allows
         raise _refusal(response, f"not JSON ({exc.__class__.__name__})") from exc
     if not isinstance(document, dict):
         raise _refusal(response, "expected a JSON object")
     try:
-        parsed = parse(client=client, response=response)
+        parsed = parse(client=client, response=DecodedResponse(response.status_code, content, document))
         if parsed is None:  # what the generated parser returns for an undocumented status, unless told to raise
             raise UnexpectedStatus(response.status_code, b"")
         model: Any = parsed
@@ -47,7 +51,8 @@ def decode_body(parse: Callable[..., T], *, client: Any, response: httpx.Respons
         # The parsers build a model from whatever sits where an object or array belongs (dict() turns
         # ["ab"] into {"a": "b"}; a string or an object where the list of keys belongs becomes an empty
         # list), so the model must also give the body back: that holds for every body of the documented
-        # shape (tests/fuzz/test_model_roundtrip.py), for no other.
+        # shape (tests/fuzz/test_model_roundtrip.py), for no other. The parsers copy what they read, so
+        # `document` is still the body as it came.
         if model.to_dict() != document:
             raise TypeError("the body is not of the documented shape")
     except UnexpectedStatus:
@@ -58,6 +63,25 @@ def decode_body(parse: Callable[..., T], *, client: Any, response: httpx.Respons
     return parsed
 
 
+class DecodedResponse:
+    """What a generated parser reads of a response (status, body, its JSON), with the JSON decoded once, here.
+
+    `json()` returns the document itself, not a copy: the parsers copy every object they read (`dict(src_dict)`)
+    and change only their copies, so decode_body can still compare the model with the body afterwards.
+    """
+
+    __slots__ = ("_document", "content", "status_code")
+
+    def __init__(self, status_code: int, content: bytes, document: dict[str, Any]) -> None:
+        self.status_code = status_code
+        self.content = content
+        self._document = document
+
+    def json(self) -> dict[str, Any]:
+        """The body's JSON document, as decode_body decoded it."""
+        return self._document
+
+
 def not_json(constant: str) -> Any:
     """For json.loads(parse_constant=): NaN and Infinity are not JSON (RFC 8259), though Python reads them.
 
@@ -66,7 +90,13 @@ def not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not a JSON value")
 
 
+# One decoder for every body: json.loads(..., parse_constant=) would build a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=not_json)
+
+
 def _refusal(response: httpx.Response, reason: str) -> ResponseDecodeError:
+    from .errors import ResponseDecodeError  # imported on a refusal only: `import sunco_keys` stays light
+
     content_type = response.headers.get("Content-Type", "")
     return ResponseDecodeError(response.status_code, content_type, response.content, reason)
 
