@@ -143,11 +143,17 @@ def test_jwt_scope_is_passed_to_the_auth() -> None:
     assert isinstance(auth, JwtAuth) and auth.scope == "account"
 
 
-def test_package_exports_load_lazily_and_never_shadow_generated_modules() -> None:
+def run_in_a_fresh_interpreter(code: str) -> None:
+    """Run `code` in a new Python process (nothing imported yet); it fails the test by failing there."""
     import subprocess
     import sys
 
-    code = (
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_package_exports_load_lazily_and_never_shadow_generated_modules() -> None:
+    run_in_a_fresh_interpreter(
         "import sys, sunco_keys\n"
         "assert 'sunco_keys.lib.connection' not in sys.modules and 'jwt' not in sys.modules\n"
         "import sunco_keys.lib.errors\n"
@@ -158,17 +164,12 @@ def test_package_exports_load_lazily_and_never_shadow_generated_modules() -> Non
         "assert callable(sunco_keys.lib.connect)\n"
         "try:\n    sunco_keys.no_such_name\nexcept AttributeError:\n    pass\nelse:\n    raise SystemExit(1)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
 
 
 def test_importing_the_endpoints_loads_no_optional_machinery() -> None:
     """`import sunco_keys` with its endpoints stays light (bench/results.md, import cost): connect, the transport,
     auth, the error classes, PyJWT, aiohttp and httpx-retries load on first use, and still work then."""
-    import subprocess
-    import sys
-
-    code = (
+    run_in_a_fresh_interpreter(
         "import sys\n"
         "import sunco_keys\n"
         "from sunco_keys.api.custom_integration_api_keys import get_custom_integration_key as get\n"
@@ -184,5 +185,3 @@ def test_importing_the_endpoints_loads_no_optional_machinery() -> None:
         "except sunco_keys.InvalidArgumentError as exc:\n    assert 'key_id' in str(exc)\n"
         "else:\n    raise SystemExit('not refused')\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
