@@ -53,6 +53,7 @@ The control API (under `/__mock__/`, unauthenticated, never logged, never faulte
     - `status` (int 200–599). At 400 or above the request is NOT processed (no state change) and answered with
       this status. Below 400, the request is processed normally and only the answer's status is replaced.
     - `retry_after` (str): a `Retry-After` header added to the answer.
+    - `set_cookie` (str): a `Set-Cookie` header added to the answer (as a proxy or load balancer may add one).
     - `delay` (number ≥ 0, seconds): wait this long before answering (after processing, if it is processed).
     - `body`: what the answer's body becomes:
         `"json"` (default): for a status ≥ 400 from the fault, an errorResponse naming that status; otherwise
@@ -128,7 +129,19 @@ BODY_KINDS = ("json", "malformed", "truncated", "html", "empty", "raw")
 # Statuses whose answers never carry a body (RFC 9110 §15.3.5, §15.4.5), whatever body a fault asks for.
 BODILESS_STATUSES = frozenset({204, 304})
 FAULT_FIELDS = frozenset(
-    {"status", "retry_after", "delay", "body", "raw_body", "content_type", "drop", "method", "path", "times"}
+    {
+        "status",
+        "retry_after",
+        "set_cookie",
+        "delay",
+        "body",
+        "raw_body",
+        "content_type",
+        "drop",
+        "method",
+        "path",
+        "times",
+    }
 )
 ERROR_CODES = {
     400: ("bad_request", "Bad request"),
@@ -185,6 +198,7 @@ class Fault:
 
     status: int | None = None
     retry_after: str | None = None
+    set_cookie: str | None = None
     delay: float = 0.0
     body: str = "json"
     raw_body: str = ""
@@ -221,11 +235,12 @@ class Fault:
             if not _is_int(status) or not 200 <= status <= 599:
                 raise ValueError("status must be an integer from 200 to 599")
             fault.status = status
-        for name in ("retry_after", "content_type", "method", "path", "raw_body"):
+        for name in ("retry_after", "set_cookie", "content_type", "method", "path", "raw_body"):
             value = spec.get(name)
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"{name} must be a string")
         fault.retry_after = spec.get("retry_after")
+        fault.set_cookie = spec.get("set_cookie")
         fault.content_type = spec.get("content_type")
         fault.raw_body = spec.get("raw_body") or ""
         method = spec.get("method")
@@ -431,6 +446,8 @@ class ApiState:
     ) -> web.StreamResponse:
         if fault.retry_after is not None:
             answer.headers["Retry-After"] = fault.retry_after
+        if fault.set_cookie is not None:
+            answer.headers["Set-Cookie"] = fault.set_cookie
         if fault.delay:
             await asyncio.sleep(fault.delay)
         if fault.drop:

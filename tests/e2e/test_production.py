@@ -332,3 +332,28 @@ def test_client_works_as_a_context_manager_sync_and_async(api: MockApi) -> None:
             assert await list_custom_integration_keys.asyncio(api.app_id, api.integration_id, client=client)
 
     asyncio.run(use())
+
+
+# --- cookies -------------------------------------------------------------------------------------------------------
+
+
+def test_a_cookie_the_server_sets_is_not_sent_back(api: MockApi, calls: Calls) -> None:
+    api.inject({"set_cookie": "AWSALB=sticky-session; Path=/", "method": "GET", "times": 1})
+    calls.list()
+    calls.list()
+    first, second = api_requests(api, "GET")
+    assert api.faults() == []  # the first call took the fault
+    assert "Cookie" not in first["headers"] and "Cookie" not in second["headers"]
+
+
+def test_plain_httpx_does_send_the_cookie_back(api: MockApi) -> None:
+    """The control for the test above: the fault does set a cookie, which an httpx client keeps by default."""
+    import httpx
+
+    api.inject({"set_cookie": "AWSALB=sticky-session; Path=/", "method": "GET", "times": 1})
+    with httpx.Client(base_url=api.url, auth=(api.key_id, api.secret)) as plain:
+        for _ in range(2):
+            plain.get(f"/v2/apps/{api.app_id}/integrations/{api.integration_id}/keys").raise_for_status()
+    first, second = api_requests(api, "GET")
+    assert "Cookie" not in first["headers"]
+    assert second["headers"].get("Cookie") == "AWSALB=sticky-session"

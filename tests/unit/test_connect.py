@@ -8,6 +8,7 @@ import pytest
 import sunco_keys
 from sunco_keys.lib.auth import BasicAuth, JwtAuth
 from sunco_keys.lib.connection import DEFAULT_TIMEOUT
+from sunco_keys.lib.cookies import ServerCookiesIgnored
 from sunco_keys.lib.transport import SuncoTransport
 
 SECRET = "canary-secret-3f9a1c"
@@ -185,3 +186,17 @@ def test_importing_the_endpoints_loads_no_optional_machinery() -> None:
         "except sunco_keys.InvalidArgumentError as exc:\n    assert 'key_id' in str(exc)\n"
         "else:\n    raise SystemExit('not refused')\n"
     )
+
+
+def test_cookies_from_responses_are_dropped_and_cookies_set_by_hand_are_sent() -> None:
+    sent: list[str | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("Cookie"))
+        return httpx.Response(200, headers={"Set-Cookie": "AWSALB=sticky; Path=/"}, json={})
+
+    with httpx.Client(transport=httpx.MockTransport(answer), cookies=ServerCookiesIgnored()) as client:
+        client.get("https://api.smooch.io/")
+        client.cookies.set("chosen", "by-hand")
+        client.get("https://api.smooch.io/")
+    assert sent == [None, "chosen=by-hand"]

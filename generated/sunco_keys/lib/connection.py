@@ -11,6 +11,7 @@ import httpx
 
 from ..client import Client
 from .auth import JWT_SCOPES, BasicAuth, JwtAuth
+from .cookies import ServerCookiesIgnored
 from .errors import InvalidArgumentError
 from .transport import RetryPolicy, SuncoTransport
 
@@ -45,6 +46,7 @@ def connect(
     none of them, SUNCO_BASE_URL if set, else region "us". `retries` is a RetryPolicy, a number of retries, or 0/None for none. Everything is checked here,
     before any request; errors are InvalidArgumentError and never contain the secret. Async calls go through
     aiohttp's connection pool (`async_backend="aiohttp"`, ~8x the throughput of 200 concurrent calls) or httpx's own.
+    No cookie a server sets is kept (ServerCookiesIgnored).
     """
     key_id = key_id if key_id is not None else os.environ.get(KEY_ID_ENV)
     secret = secret if secret is not None else os.environ.get(SECRET_ENV)
@@ -52,7 +54,7 @@ def connect(
     if missing:
         raise InvalidArgumentError("no API key credentials: pass key_id= and secret= or set " + " and ".join(missing))
     assert key_id is not None and secret is not None
-    return Client(
+    client = Client(
         base_url=_base_url(region, subdomain, base_url),
         timeout=_timeout(timeout),
         raise_on_unexpected_status=True,
@@ -61,6 +63,11 @@ def connect(
             "transport": SuncoTransport(_policy(retries), async_backend=async_backend, verify=verify),
         },
     )
+    # Through httpx's own `cookies` setter, as the generated Client's `cookies` takes a dict only: its httpx
+    # clients are created here rather than on the first call.
+    client.get_httpx_client().cookies = ServerCookiesIgnored()
+    client.get_async_httpx_client().cookies = ServerCookiesIgnored()
+    return client
 
 
 def _auth(auth: str, scope: str, key_id: str, secret: str) -> httpx.Auth:
