@@ -4,6 +4,8 @@ from typing import Any, Self
 import httpx
 from attrs import define, evolve, field
 
+from .lib.cookies import server_cookies_ignored
+
 
 @define
 class Client:
@@ -78,7 +80,7 @@ class Client:
         if self._client is None:
             self._client = httpx.Client(
                 base_url=self._base_url,
-                cookies=self._cookies,
+                cookies=server_cookies_ignored(self._cookies),
                 headers=self._headers,
                 timeout=self._timeout,
                 verify=self._verify_ssl,
@@ -109,7 +111,7 @@ class Client:
         if self._async_client is None:
             self._async_client = httpx.AsyncClient(
                 base_url=self._base_url,
-                cookies=self._cookies,
+                cookies=server_cookies_ignored(self._cookies),
                 headers=self._headers,
                 timeout=self._timeout,
                 verify=self._verify_ssl,
@@ -209,7 +211,7 @@ class AuthenticatedClient:
             self._headers[self.auth_header_name] = f"{self.prefix} {self.token}" if self.prefix else self.token
             self._client = httpx.Client(
                 base_url=self._base_url,
-                cookies=self._cookies,
+                cookies=server_cookies_ignored(self._cookies),
                 headers=self._headers,
                 timeout=self._timeout,
                 verify=self._verify_ssl,
@@ -241,7 +243,7 @@ class AuthenticatedClient:
             self._headers[self.auth_header_name] = f"{self.prefix} {self.token}" if self.prefix else self.token
             self._async_client = httpx.AsyncClient(
                 base_url=self._base_url,
-                cookies=self._cookies,
+                cookies=server_cookies_ignored(self._cookies),
                 headers=self._headers,
                 timeout=self._timeout,
                 verify=self._verify_ssl,

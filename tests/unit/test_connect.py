@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 
 import sunco_keys
 from sunco_keys.lib.auth import BasicAuth, JwtAuth
 from sunco_keys.lib.connection import DEFAULT_TIMEOUT
-from sunco_keys.lib.cookies import ServerCookiesIgnored
 from sunco_keys.lib.transport import SuncoTransport
 
 SECRET = "canary-secret-3f9a1c"
@@ -188,15 +189,31 @@ def test_importing_the_endpoints_loads_no_optional_machinery() -> None:
     )
 
 
-def test_cookies_from_responses_are_dropped_and_cookies_set_by_hand_are_sent() -> None:
+@pytest.mark.parametrize(
+    ("derive", "own_cookies"),
+    [
+        (lambda client: client, "chosen=by-hand"),
+        (lambda client: client.with_headers({"X-Trace": "1"}), "chosen=by-hand"),
+        (lambda client: client.with_cookies({"also": "by-hand"}), "chosen=by-hand; also=by-hand"),
+        (lambda client: client.with_timeout(httpx.Timeout(5.0)), "chosen=by-hand"),
+    ],
+    ids=["client", "with_headers", "with_cookies", "with_timeout"],
+)
+def test_cookies_a_server_sets_are_dropped_and_the_clients_own_are_sent(
+    derive: Callable[[sunco_keys.Client], sunco_keys.Client], own_cookies: str
+) -> None:
     sent: list[str | None] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
         sent.append(request.headers.get("Cookie"))
         return httpx.Response(200, headers={"Set-Cookie": "AWSALB=sticky; Path=/"}, json={})
 
-    with httpx.Client(transport=httpx.MockTransport(answer), cookies=ServerCookiesIgnored()) as client:
-        client.get("https://api.smooch.io/")
-        client.cookies.set("chosen", "by-hand")
-        client.get("https://api.smooch.io/")
-    assert sent == [None, "chosen=by-hand"]
+    base = sunco_keys.Client(
+        base_url="https://api.smooch.io",
+        cookies={"chosen": "by-hand"},
+        httpx_args={"transport": httpx.MockTransport(answer)},
+    )
+    with derive(base).get_httpx_client() as http:
+        http.get("/")
+        http.get("/")
+    assert sent == [own_cookies, own_cookies]

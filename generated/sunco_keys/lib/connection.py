@@ -11,7 +11,6 @@ import httpx
 
 from ..client import Client
 from .auth import JWT_SCOPES, BasicAuth, JwtAuth
-from .cookies import ServerCookiesIgnored
 from .errors import InvalidArgumentError
 from .transport import RetryPolicy, SuncoTransport
 
@@ -46,7 +45,7 @@ def connect(
     none of them, SUNCO_BASE_URL if set, else region "us". `retries` is a RetryPolicy, a number of retries, or 0/None for none. Everything is checked here,
     before any request; errors are InvalidArgumentError and never contain the secret. Async calls go through
     aiohttp's connection pool (`async_backend="aiohttp"`, ~8x the throughput of 200 concurrent calls) or httpx's own.
-    No cookie a server sets is kept (ServerCookiesIgnored).
+    As with every Client, no cookie a server sets is kept (lib/cookies.py).
     """
     key_id = key_id if key_id is not None else os.environ.get(KEY_ID_ENV)
     secret = secret if secret is not None else os.environ.get(SECRET_ENV)
@@ -54,7 +53,7 @@ def connect(
     if missing:
         raise InvalidArgumentError("no API key credentials: pass key_id= and secret= or set " + " and ".join(missing))
     assert key_id is not None and secret is not None
-    client = Client(
+    return Client(
         base_url=_base_url(region, subdomain, base_url),
         timeout=_timeout(timeout),
         raise_on_unexpected_status=True,
@@ -63,11 +62,6 @@ def connect(
             "transport": SuncoTransport(_policy(retries), async_backend=async_backend, verify=verify),
         },
     )
-    # Through httpx's own `cookies` setter, as the generated Client's `cookies` takes a dict only: its httpx
-    # clients are created here rather than on the first call.
-    client.get_httpx_client().cookies = ServerCookiesIgnored()
-    client.get_async_httpx_client().cookies = ServerCookiesIgnored()
-    return client
 
 
 def _auth(auth: str, scope: str, key_id: str, secret: str) -> httpx.Auth:

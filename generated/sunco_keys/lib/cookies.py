@@ -1,9 +1,11 @@
-"""The cookie jar `connect()` installs: no cookie a server sets is kept, so none rides along on later calls."""
+"""The cookie jar every Client's httpx clients use: no cookie a server sets is kept, so none rides along later."""
 
 from __future__ import annotations
 
 import http.cookiejar
 from typing import TYPE_CHECKING
+
+import httpx
 
 if TYPE_CHECKING:
     from http.client import HTTPResponse
@@ -20,3 +22,10 @@ class ServerCookiesIgnored(http.cookiejar.CookieJar):
 
     def extract_cookies(self, response: HTTPResponse, request: Request) -> None:
         """Keep no cookie of `response`."""
+
+
+def server_cookies_ignored(cookies: dict[str, str]) -> ServerCookiesIgnored:
+    """A jar holding `cookies` (the generated Client's own, sent with every request) that keeps no other."""
+    jar = ServerCookiesIgnored()
+    httpx.Cookies(jar).update(cookies)  # httpx.Cookies wraps this very jar: each cookie is set as httpx sets it
+    return jar
