@@ -143,6 +143,8 @@ FAULT_FIELDS = frozenset(
         "times",
     }
 )
+# Fault members sent as header values.
+HEADER_FIELDS = frozenset({"retry_after", "set_cookie", "content_type"})
 ERROR_CODES = {
     400: ("bad_request", "Bad request"),
     401: ("unauthorized", "Authorization is required"),
@@ -239,6 +241,8 @@ class Fault:
             value = spec.get(name)
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"{name} must be a string")
+            if name in HEADER_FIELDS and value is not None and not value.isprintable():
+                raise ValueError(f"{name} must be a header value: printable, without CR or LF")
         fault.retry_after = spec.get("retry_after")
         fault.set_cookie = spec.get("set_cookie")
         fault.content_type = spec.get("content_type")

@@ -559,6 +559,8 @@ def test_control_api_is_neither_faulted_nor_logged(api: MockApi, http: httpx.Cli
         {"drop": "yes"},
         {"path": "v2/apps"},
         {"retry_after": 1},
+        {"set_cookie": "a=b\r\nX-Injected: 1"},
+        {"content_type": "text/html\n"},
         {"stauts": 503},
     ],
 )
