@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import statistics
-import time
 from pathlib import Path
 from typing import Any
 
@@ -193,9 +192,10 @@ def write_report(data: dict[str, Any], markdown: Path, chart: Path) -> None:
     lines = [
         "# Benchmark: sunco_keys vs raw httpx, http.client and the official SDK",
         "",
-        f"Written by `make bench` ({time.strftime('%Y-%m-%d %H:%M')}), against nginx on loopback serving the recorded",
-        "bodies (bench/nginx.conf.template). Each client runs in a fresh process, interleaved in a rotating order over",
-        "several rounds; each ratio is taken within a round, then the median over rounds is reported with its range.",
+        f"Written by `make bench` ({data.get('finished', 'time not recorded')}), against nginx on loopback serving",
+        "the recorded bodies (bench/nginx.conf.template). Each client runs in a fresh process, interleaved in a",
+        "rotating order over several rounds; each ratio is taken within a round, then the median over rounds is",
+        "reported with its range.",
         "**Ratios are the headline; absolute times depend on the machine** (and on the other jobs sharing it).",
         f"Raw data: bench/results.json. Chart: ![ratios]({chart.name})",
         "",

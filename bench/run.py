@@ -81,7 +81,7 @@ class Plan:
 
 
 FULL = Plan(
-    rounds=8,  # one process's latency can stray by 10-15% (bench/notes.md): 4 rounds let that flip a 5% target
+    rounds=8,  # one process's latency can stray by 10-20% (bench/notes.md): 4 rounds let that flip a 5% target
     calls=1200,
     operations=("get", "list", "create"),
     latency_clients=LATENCY_CLIENTS,
@@ -299,6 +299,7 @@ def collect(plan: Plan, progress: Progress) -> dict[str, Any]:
     }
     data["machine"]["load_after"] = os.getloadavg()[0]
     data["seconds"] = time.perf_counter() - started
+    data["finished"] = time.strftime("%Y-%m-%d %H:%M")  # the report states when the numbers were taken
     return data
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -189,6 +191,16 @@ def test_importing_the_endpoints_loads_no_optional_machinery() -> None:
     )
 
 
+def answering_with_a_cookie(sent: list[str | None]) -> httpx.MockTransport:
+    """A transport that records each request's Cookie header and answers with a Set-Cookie of its own."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("Cookie"))
+        return httpx.Response(200, headers={"Set-Cookie": "AWSALB=sticky; Path=/"}, json={})
+
+    return httpx.MockTransport(answer)
+
+
 @pytest.mark.parametrize(
     ("derive", "own_cookies"),
     [
@@ -199,21 +211,39 @@ def test_importing_the_endpoints_loads_no_optional_machinery() -> None:
     ],
     ids=["client", "with_headers", "with_cookies", "with_timeout"],
 )
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda **options: sunco_keys.Client(**options),
+        lambda **options: sunco_keys.AuthenticatedClient(token="t", **options),
+    ],
+    ids=["Client", "AuthenticatedClient"],
+)
 def test_cookies_a_server_sets_are_dropped_and_the_clients_own_are_sent(
-    derive: Callable[[sunco_keys.Client], sunco_keys.Client], own_cookies: str
+    make: Callable[..., Any], derive: Callable[[Any], Any], own_cookies: str
 ) -> None:
     sent: list[str | None] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        sent.append(request.headers.get("Cookie"))
-        return httpx.Response(200, headers={"Set-Cookie": "AWSALB=sticky; Path=/"}, json={})
-
-    base = sunco_keys.Client(
+    base = make(
         base_url="https://api.smooch.io",
         cookies={"chosen": "by-hand"},
-        httpx_args={"transport": httpx.MockTransport(answer)},
+        httpx_args={"transport": answering_with_a_cookie(sent)},
     )
     with derive(base).get_httpx_client() as http:
         http.get("/")
         http.get("/")
     assert sent == [own_cookies, own_cookies]
+
+
+def test_async_clients_drop_server_cookies_too() -> None:
+    sent: list[str | None] = []
+    client = sunco_keys.Client(
+        base_url="https://api.smooch.io", httpx_args={"transport": answering_with_a_cookie(sent)}
+    )
+
+    async def twice() -> None:
+        async with client.get_async_httpx_client() as http:
+            await http.get("/")
+            await http.get("/")
+
+    asyncio.run(twice())
+    assert sent == [None, None]
