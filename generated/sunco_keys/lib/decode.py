@@ -37,7 +37,7 @@ def decode_body(parse: Callable[..., T], *, client: Any, response: httpx.Respons
         raise _refusal(response, f"status {response.status_code} is not a registered HTTP status")
     content = response.content
     try:
-        document = _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
+        document = json_document(content)
     except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the interpreter allows
         raise _refusal(response, f"not JSON ({exc.__class__.__name__})") from exc
     if not isinstance(document, dict):
@@ -92,6 +92,11 @@ def not_json(constant: str) -> Any:
 
 # One decoder for every body: json.loads(..., parse_constant=) would build a new one per call.
 _DECODER = json.JSONDecoder(parse_constant=not_json)
+
+
+def json_document(body: bytes) -> Any:
+    """The JSON value of a body (UTF-8, -16 or -32, as json.loads detects it); ValueError when it is not JSON."""
+    return _DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
 
 
 def _refusal(response: httpx.Response, reason: str) -> ResponseDecodeError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from http import HTTPStatus
 from typing import TYPE_CHECKING, ClassVar
 
@@ -125,10 +124,10 @@ def parse_errors(body: bytes) -> list[Error]:
     (the parser would otherwise hand out an Error whose `code` is, say, None, against its annotation).
     """
     from ..models.error import Error
-    from .decode import check_types, not_json
+    from .decode import check_types, json_document
 
     try:
-        document = json.loads(body, parse_constant=not_json)
+        document = json_document(body)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than the interpreter's recursion limit
         return []
     items = document.get("errors") if isinstance(document, dict) else None
