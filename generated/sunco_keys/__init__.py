@@ -8,41 +8,10 @@ from . import lib as _lib
 from .client import AuthenticatedClient, Client
 
 if TYPE_CHECKING:
-    from .lib import (
-        ApiError,
-        BadRequestError,
-        ConflictError,
-        ForbiddenError,
-        InvalidArgumentError,
-        NotFoundError,
-        RateLimitError,
-        ResponseDecodeError,
-        RetryPolicy,
-        ServerError,
-        SuncoKeysError,
-        TransportError,
-        UnauthorizedError,
-        connect,
-    )
+    from .lib import *  # noqa: F403  (lib's __all__, named for type checkers; served by __getattr__ below)
 
-__all__ = (
-    "ApiError",
-    "AuthenticatedClient",
-    "BadRequestError",
-    "Client",
-    "ConflictError",
-    "ForbiddenError",
-    "InvalidArgumentError",
-    "NotFoundError",
-    "RateLimitError",
-    "ResponseDecodeError",
-    "RetryPolicy",
-    "ServerError",
-    "SuncoKeysError",
-    "TransportError",
-    "UnauthorizedError",
-    "connect",
-)
+__all__ = ["AuthenticatedClient", "Client"]
+__all__ += _lib.__all__  # the typing spec's way to re-export a submodule's names
 
 
 def __getattr__(name: str) -> Any:
