@@ -1,8 +1,8 @@
 """Hand-written production layer of sunco_keys; the generator never writes here (scripts/generate.py keeps it).
 
 It reaches the generated code only through its seams: `connect` configures the generated `Client` with an
-`httpx.Auth` and one transport (retries, typed errors); the endpoint template calls `paths.path_segment`
-and `decode.decode_body`.
+`httpx.Auth` and one transport (retries, typed errors); the endpoint template calls `paths.path_segment`,
+`paths.with_absolute_url` and `decode.decode_body`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...lib.decode import decode_body
-from ...lib.paths import path_segment
+from ...lib.paths import path_segment, with_absolute_url
 from ...models.error_response import ErrorResponse
 from ...models.integration_api_key import IntegrationApiKey
 from ...models.integration_api_key_response import IntegrationApiKeyResponse
@@ -130,8 +130,9 @@ def sync_detailed(
         body=body,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
+    httpx_client = client.get_httpx_client()
+    response = httpx_client.request(
+        **with_absolute_url(httpx_client, kwargs),
     )
 
     return _build_response(client=client, response=response)
@@ -203,7 +204,8 @@ async def asyncio_detailed(
         body=body,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    httpx_client = client.get_async_httpx_client()
+    response = await httpx_client.request(**with_absolute_url(httpx_client, kwargs))
 
     return _build_response(client=client, response=response)
 

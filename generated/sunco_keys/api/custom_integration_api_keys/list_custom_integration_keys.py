@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...lib.decode import decode_body
-from ...lib.paths import path_segment
+from ...lib.paths import path_segment, with_absolute_url
 from ...models.error_response import ErrorResponse
 from ...models.integration_api_key_list_response import IntegrationApiKeyListResponse
 from ...types import Response
@@ -111,8 +111,9 @@ def sync_detailed(
         integration_id=integration_id,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
+    httpx_client = client.get_httpx_client()
+    response = httpx_client.request(
+        **with_absolute_url(httpx_client, kwargs),
     )
 
     return _build_response(client=client, response=response)
@@ -174,7 +175,8 @@ async def asyncio_detailed(
         integration_id=integration_id,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    httpx_client = client.get_async_httpx_client()
+    response = await httpx_client.request(**with_absolute_url(httpx_client, kwargs))
 
     return _build_response(client=client, response=response)
 

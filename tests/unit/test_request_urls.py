@@ -1,0 +1,130 @@
+"""with_absolute_url (lib/paths.py): the URL handed to httpx is the one httpx would join, for any base and path."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import sunco_keys
+from sunco_keys.api.custom_integration_api_keys import get_custom_integration_key
+from sunco_keys.lib.paths import path_segment, with_absolute_url
+
+HOSTS = st.sampled_from(
+    ["api.smooch.io", "API.Smooch.IO", "127.0.0.1", "[::1]", "localhost", "bücher.example", "h_x.example"]
+)
+# Base paths as users spell them: none, "/", Zendesk's "/sc", encoded or unencoded odd characters, trailing slashes.
+BASE_PATHS = st.one_of(
+    st.sampled_from(["", "/", "/sc", "/sc/", "/a%20b/", "/a b", "/ü/x", "//double", "/sc//", "/a/../b", "/./c/"]),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="?#"), max_size=12).map(lambda text: "/" + text),
+)
+SUFFIXES = st.sampled_from(["", "", "", "?", "?a=b", "#frag", "?a=b#f"])
+TEXT = st.text(st.characters(codec="utf-8"), max_size=16)
+
+
+@st.composite
+def base_urls(draw: st.DrawFn) -> str:
+    scheme = draw(st.sampled_from(["http", "https"]))
+    port = draw(st.sampled_from(["", ":8080", ":443", ":80"]))
+    return f"{scheme}://{draw(HOSTS)}{port}{draw(BASE_PATHS)}{draw(SUFFIXES)}"
+
+
+def generated_paths() -> st.SearchStrategy[str]:
+    """Paths as the endpoints build them: a fixed prefix and ids encoded by path_segment."""
+    ids = TEXT.filter(lambda value: value not in ("", ".", ".."))
+    return st.lists(ids, min_size=1, max_size=3).map(
+        lambda values: "/v2/apps/" + "/".join(path_segment("id", value) for value in values)
+    )
+
+
+ANY_PATHS = st.one_of(generated_paths(), TEXT.map(lambda text: "/" + text), TEXT, st.just("//host/x"))
+
+
+def offline_client(base: str) -> httpx.Client:
+    """A client that sends nothing (and builds no TLS context, which would dominate the test's time)."""
+    return httpx.Client(base_url=base, transport=httpx.MockTransport(lambda request: httpx.Response(204)))
+
+
+def joined(client: httpx.Client, path: str) -> httpx.URL | type[Exception]:
+    """The URL of the request httpx builds for `path`, or the type of what it raised."""
+    try:
+        return client.build_request("GET", path).url
+    except Exception as exc:  # noqa: BLE001 - the comparison is over whatever httpx does
+        return type(exc)
+
+
+def with_helper(client: httpx.Client, path: str) -> httpx.URL | type[Exception]:
+    try:
+        url = with_absolute_url(client, {"url": path})["url"]
+    except Exception as exc:  # noqa: BLE001
+        return type(exc)
+    return joined(client, url)
+
+
+@settings(max_examples=600, deadline=None)
+@given(base=base_urls(), path=ANY_PATHS)
+def test_the_joined_url_is_the_one_httpx_joins(base: str, path: str) -> None:
+    try:
+        client = offline_client(base)
+    except httpx.InvalidURL:
+        assume(False)
+        raise
+    expected, actual = joined(client, path), with_helper(client, path)
+    assert actual == expected
+    if isinstance(expected, httpx.URL):
+        assert isinstance(actual, httpx.URL)
+        assert str(actual) == str(expected)
+        assert actual.raw_path == expected.raw_path
+
+
+@pytest.mark.parametrize(
+    ("base", "absolute"),
+    [
+        ("https://api.smooch.io", "https://api.smooch.io/v2/apps/a%2Fb"),
+        ("https://acme.zendesk.com/sc", "https://acme.zendesk.com/sc/v2/apps/a%2Fb"),
+        ("http://127.0.0.1:8080/sc/", "http://127.0.0.1:8080/sc/v2/apps/a%2Fb"),
+    ],
+)
+def test_a_generated_path_becomes_one_absolute_url(base: str, absolute: str) -> None:
+    url = with_absolute_url(offline_client(base), {"url": "/v2/apps/" + path_segment("app_id", "a/b")})["url"]
+    assert isinstance(url, httpx.URL)
+    assert str(url) == absolute
+
+
+@pytest.mark.parametrize(
+    ("base", "path"),
+    [
+        ("", "/v2/apps/a"),  # no base URL: httpx's own error for a relative URL
+        ("https://h/sc?tenant=1", "/v2/apps/a"),  # a base with a query joins oddly in httpx: left to it
+        ("https://h/sc#f", "/v2/apps/a"),
+        ("https://h/sc", "//other/v2"),
+        ("https://h/sc", "/v2/apps/a#f"),
+        ("https://h/sc", "v2/apps/a"),
+    ],
+)
+def test_what_httpx_joins_differently_is_left_to_it(base: str, path: str) -> None:
+    kwargs = {"url": path}
+    assert with_absolute_url(offline_client(base), kwargs)["url"] is path
+
+
+def test_the_endpoints_request_the_joined_url_sync_and_async() -> None:
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(404, json={"errors": [{"code": "not_found", "title": "nope"}]})
+
+    client = sunco_keys.Client(base_url="https://acme.zendesk.com/sc")
+    client.set_httpx_client(httpx.Client(base_url="https://acme.zendesk.com/sc", transport=httpx.MockTransport(answer)))
+    client.set_async_httpx_client(
+        httpx.AsyncClient(base_url="https://other.example/x/", transport=httpx.MockTransport(answer))
+    )
+    get_custom_integration_key.sync_detailed("app 1", "int/2", "..k", client=client)
+    asyncio.run(get_custom_integration_key.asyncio_detailed("app 1", "int/2", "..k", client=client))
+    assert seen == [
+        "https://acme.zendesk.com/sc/v2/apps/app%201/integrations/int%2F2/keys/..k",
+        "https://other.example/x/v2/apps/app%201/integrations/int%2F2/keys/..k",
+    ]
