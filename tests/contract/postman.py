@@ -27,6 +27,7 @@ from referencing.jsonschema import DRAFT202012
 
 import sunco_keys
 import sunco_keys.models
+from sunco_keys.lib.paths import with_absolute_url
 from sunco_keys.types import Response
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -344,10 +345,10 @@ def call_arguments(operation: Operation, example: Example) -> dict[str, Any]:
 
 
 def build_request(operation: Operation, example: Example) -> httpx.Request:
-    """The request the generated code builds for the recorded arguments, through a real httpx.Client."""
+    """The request the generated code builds for the recorded arguments, its URL joined as the endpoints join it."""
     kwargs = operation.module._get_kwargs(**call_arguments(operation, example))
     with httpx.Client(base_url=example.base_url) as client:
-        return client.build_request(**kwargs)
+        return client.build_request(**with_absolute_url(client, kwargs))
 
 
 def check_request(request: httpx.Request, example: Example) -> None:

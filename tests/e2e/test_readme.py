@@ -11,6 +11,7 @@ import pytest
 
 import sunco_keys
 from sunco_keys.api.custom_integration_api_keys import list_custom_integration_keys
+from sunco_keys.lib.paths import with_absolute_url
 from tests.support.mock_api import MockApi
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -90,5 +91,7 @@ def test_connect_examples_reach_the_server_they_name(environment: MockApi, monke
 
 def test_zendesk_subdomain_keeps_the_sc_prefix_in_every_request() -> None:
     client = sunco_keys.connect("app_1", "s" * 40, subdomain="acme")
-    request = client.get_httpx_client().build_request("GET", "/v2/apps/a/integrations/b/keys")
+    httpx_client = client.get_httpx_client()
+    kwargs = list_custom_integration_keys._get_kwargs("a", "b")
+    request = httpx_client.build_request(**with_absolute_url(httpx_client, kwargs))
     assert str(request.url) == "https://acme.zendesk.com/sc/v2/apps/a/integrations/b/keys"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+from unittest.mock import MagicMock
 
 import httpx
 import pytest
@@ -10,11 +12,22 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import sunco_keys
-from sunco_keys.api.custom_integration_api_keys import get_custom_integration_key
+from sunco_keys.api.custom_integration_api_keys import get_custom_integration_key, list_custom_integration_keys
 from sunco_keys.lib.paths import path_segment, with_absolute_url
 
 HOSTS = st.sampled_from(
-    ["api.smooch.io", "API.Smooch.IO", "127.0.0.1", "[::1]", "localhost", "bücher.example", "h_x.example"]
+    [
+        "api.smooch.io",
+        "API.Smooch.IO",
+        "127.0.0.1",
+        "[::1]",
+        "[fe80::1%25eth0]",
+        "localhost",
+        "bücher.example",
+        "h_x.example",
+        "u%40x:p%3A@api.smooch.io",
+        "ü:ö@h.example",
+    ]
 )
 # Base paths as users spell them: none, "/", Zendesk's "/sc", encoded or unencoded odd characters, trailing slashes.
 BASE_PATHS = st.one_of(
@@ -22,7 +35,8 @@ BASE_PATHS = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8", exclude_characters="?#"), max_size=12).map(lambda text: "/" + text),
 )
 SUFFIXES = st.sampled_from(["", "", "", "?", "?a=b", "#frag", "?a=b#f"])
-TEXT = st.text(st.characters(codec="utf-8"), max_size=16)
+# Any text, with the characters that matter to a URL's structure drawn often enough to meet each other.
+TEXT = st.text(st.one_of(st.sampled_from("/?#%.:@ \t"), st.characters(codec="utf-8")), max_size=16)
 
 
 @st.composite
@@ -48,7 +62,7 @@ def offline_client(base: str) -> httpx.Client:
     return httpx.Client(base_url=base, transport=httpx.MockTransport(lambda request: httpx.Response(204)))
 
 
-def joined(client: httpx.Client, path: str) -> httpx.URL | type[Exception]:
+def joined(client: httpx.Client, path: str | httpx.URL) -> httpx.URL | type[Exception]:
     """The URL of the request httpx builds for `path`, or the type of what it raised."""
     try:
         return client.build_request("GET", path).url
@@ -64,7 +78,16 @@ def with_helper(client: httpx.Client, path: str) -> httpx.URL | type[Exception]:
     return joined(client, url)
 
 
-@settings(max_examples=600, deadline=None)
+def assert_same_join(client: httpx.Client, path: str) -> None:
+    expected, actual = joined(client, path), with_helper(client, path)
+    assert actual == expected
+    if isinstance(expected, httpx.URL):
+        assert isinstance(actual, httpx.URL)
+        assert str(actual) == str(expected)
+        assert actual.raw_path == expected.raw_path
+
+
+@settings(max_examples=1000, deadline=None)
 @given(base=base_urls(), path=ANY_PATHS)
 def test_the_joined_url_is_the_one_httpx_joins(base: str, path: str) -> None:
     try:
@@ -72,12 +95,21 @@ def test_the_joined_url_is_the_one_httpx_joins(base: str, path: str) -> None:
     except httpx.InvalidURL:
         assume(False)
         raise
-    expected, actual = joined(client, path), with_helper(client, path)
-    assert actual == expected
-    if isinstance(expected, httpx.URL):
-        assert isinstance(actual, httpx.URL)
-        assert str(actual) == str(expected)
-        assert actual.raw_path == expected.raw_path
+    assert_same_join(client, path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/" + "a" * 65_490,  # httpx limits the path alone; joined with the base, the text would pass its limit
+        "/" + "a" * 65_536,
+        "/" + "ü" * 12_000,  # short as text, too long once percent-encoded
+        "/" + "ü" * 10_000,
+    ],
+    ids=["near the limit", "at the limit", "too long encoded", "long encoded"],
+)
+def test_long_paths_join_as_httpx_joins_them(path: str) -> None:
+    assert_same_join(offline_client("https://api.smooch.io/sc"), path)
 
 
 @pytest.mark.parametrize(
@@ -103,6 +135,7 @@ def test_a_generated_path_becomes_one_absolute_url(base: str, absolute: str) -> 
         ("https://h/sc", "//other/v2"),
         ("https://h/sc", "/v2/apps/a#f"),
         ("https://h/sc", "v2/apps/a"),
+        ("https://h/sc", "/" + "a" * 65_536),
     ],
 )
 def test_what_httpx_joins_differently_is_left_to_it(base: str, path: str) -> None:
@@ -110,21 +143,55 @@ def test_what_httpx_joins_differently_is_left_to_it(base: str, path: str) -> Non
     assert with_absolute_url(offline_client(base), kwargs)["url"] is path
 
 
-def test_the_endpoints_request_the_joined_url_sync_and_async() -> None:
-    seen: list[str] = []
+def not_found(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(404, json={"errors": [{"code": "not_found", "title": "nope"}]})
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        seen.append(str(request.url))
-        return httpx.Response(404, json={"errors": [{"code": "not_found", "title": "nope"}]})
 
-    client = sunco_keys.Client(base_url="https://acme.zendesk.com/sc")
-    client.set_httpx_client(httpx.Client(base_url="https://acme.zendesk.com/sc", transport=httpx.MockTransport(answer)))
-    client.set_async_httpx_client(
-        httpx.AsyncClient(base_url="https://other.example/x/", transport=httpx.MockTransport(answer))
-    )
+def test_a_stand_in_client_gets_the_relative_path() -> None:
+    """A mock set with set_httpx_client (as tests of generated clients do) sees the path the generator wrote."""
+    stand_in = MagicMock()
+    stand_in.request.return_value = not_found(httpx.Request("GET", "https://api.smooch.io/"))
+    client = sunco_keys.Client(base_url="https://api.smooch.io")
+    client.set_httpx_client(stand_in)
+    get_custom_integration_key.sync_detailed("a", "i", "k", client=client)
+    assert stand_in.request.call_args.kwargs == {"method": "get", "url": "/v2/apps/a/integrations/i/keys/k"}
+    assert with_absolute_url(object(), {"url": "/v2"}) == {"url": "/v2"}  # type: ignore[arg-type]
+
+
+class Recording(httpx.Client):
+    """An httpx client that records the URL argument each request is built from."""
+
+    def __init__(self, urls: list[Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.urls = urls
+
+    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
+        self.urls.append(url)
+        return super().build_request(method, url, **kwargs)
+
+
+class AsyncRecording(httpx.AsyncClient):
+    def __init__(self, urls: list[Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.urls = urls
+
+    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
+        self.urls.append(url)
+        return super().build_request(method, url, **kwargs)
+
+
+@pytest.mark.parametrize("client_class", [sunco_keys.Client, sunco_keys.AuthenticatedClient])
+def test_the_endpoints_hand_httpx_the_joined_absolute_url_sync_and_async(client_class: type[Any]) -> None:
+    kwargs: dict[str, Any] = {"token": "t"} if client_class is sunco_keys.AuthenticatedClient else {}
+    client = client_class(base_url="https://acme.zendesk.com/sc", **kwargs)
+    urls: list[Any] = []
+    transport = httpx.MockTransport(not_found)
+    client.set_httpx_client(Recording(urls, base_url="https://acme.zendesk.com/sc", transport=transport))
+    client.set_async_httpx_client(AsyncRecording(urls, base_url="https://other.example/x/", transport=transport))
     get_custom_integration_key.sync_detailed("app 1", "int/2", "..k", client=client)
-    asyncio.run(get_custom_integration_key.asyncio_detailed("app 1", "int/2", "..k", client=client))
-    assert seen == [
+    asyncio.run(list_custom_integration_keys.asyncio_detailed("app 1", "int/2", client=client))
+    assert all(isinstance(url, httpx.URL) for url in urls), urls  # not a relative path for httpx to parse twice
+    assert [str(url) for url in urls] == [
         "https://acme.zendesk.com/sc/v2/apps/app%201/integrations/int%2F2/keys/..k",
-        "https://other.example/x/v2/apps/app%201/integrations/int%2F2/keys/..k",
+        "https://other.example/x/v2/apps/app%201/integrations/int%2F2/keys",
     ]

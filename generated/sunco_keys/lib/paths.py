@@ -11,6 +11,8 @@ import httpx
 _DOT_SEGMENTS = {".", ".."}
 # What quote() leaves as it is (RFC 3986 unreserved): every id this API issues, checked 3x faster than quoted.
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
+# httpx refuses URL text, or a percent-encoded part of a URL, longer than this (httpx._urlparse.MAX_URL_LENGTH).
+_HTTPX_MAX_URL_LENGTH = 65_536
 
 
 def path_segment(name: str, value: object) -> str:
@@ -37,18 +39,30 @@ def with_absolute_url(httpx_client: httpx.Client | httpx.AsyncClient, kwargs: di
 
     Given a relative path, httpx parses it, then parses the merged URL again (about 50 µs a call, a twentieth of a
     call against a local server); given an absolute `httpx.URL` it uses it as it is. One parse of the joined text
-    gives the same URL (tests/unit/test_request_urls.py holds it to httpx's own join). A base URL that httpx joins
-    differently (none, or one with a query or fragment), or a path that does not start with exactly one "/" or that
-    holds a fragment, is left to httpx. `kwargs` is updated in place and returned.
+    gives the same URL (tests/unit/test_request_urls.py holds it to httpx's own join). Everything else is left to
+    httpx's own join: a client without an absolute `httpx.URL` base (a stand-in, or no base URL), a base with a
+    query or fragment, a path that does not start with exactly one "/" or that holds a fragment, and a URL near
+    httpx's length limit (which it applies to the path and the whole URL differently). `kwargs` is updated in place
+    and returned.
     """
     url = kwargs["url"]
-    base = httpx_client.base_url
-    if not isinstance(url, str) or url[:1] != "/" or url[:2] == "//" or "#" in url or not base.is_absolute_url:
+    base = getattr(httpx_client, "base_url", None)
+    if (
+        not isinstance(url, str)
+        or url[:1] != "/"
+        or url[:2] == "//"
+        or "#" in url
+        or not isinstance(base, httpx.URL)
+        or not base.is_absolute_url
+    ):
         return kwargs
     prefix = str(base)  # ends with "/" unless the base has no path at all ("https://host")
-    if "?" in prefix or "#" in prefix:  # only a query or a fragment spells these unencoded
+    if "?" in prefix or "#" in prefix or len(prefix) + len(url) > _HTTPX_MAX_URL_LENGTH:
+        return kwargs  # "?" and "#" are spelled unencoded only by a query or a fragment
+    joined = httpx.URL(prefix + url[1:] if prefix.endswith("/") else prefix + url)
+    if len(joined.raw_path) > _HTTPX_MAX_URL_LENGTH:  # percent-encoding made the path too long for httpx's join
         return kwargs
-    kwargs["url"] = httpx.URL(prefix + url[1:] if prefix.endswith("/") else prefix + url)
+    kwargs["url"] = joined
     return kwargs
 
 
