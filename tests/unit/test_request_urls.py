@@ -158,38 +158,32 @@ def test_a_stand_in_client_gets_the_relative_path() -> None:
     assert with_absolute_url(object(), {"url": "/v2"}) == {"url": "/v2"}  # type: ignore[arg-type]
 
 
-class Recording(httpx.Client):
-    """An httpx client that records the URL argument each request is built from."""
+def record_urls(monkeypatch: pytest.MonkeyPatch, client_class: type[httpx.Client | httpx.AsyncClient]) -> list[Any]:
+    """The URL arguments that requests of `client_class` are built from, as a list that fills as they are."""
+    urls: list[Any] = []
+    build_request = client_class.build_request
 
-    def __init__(self, urls: list[Any], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.urls = urls
+    def recording(self: Any, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
+        urls.append(url)
+        return build_request(self, method, url, **kwargs)
 
-    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
-        self.urls.append(url)
-        return super().build_request(method, url, **kwargs)
-
-
-class AsyncRecording(httpx.AsyncClient):
-    def __init__(self, urls: list[Any], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.urls = urls
-
-    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
-        self.urls.append(url)
-        return super().build_request(method, url, **kwargs)
+    monkeypatch.setattr(client_class, "build_request", recording)
+    return urls
 
 
 @pytest.mark.parametrize("client_class", [sunco_keys.Client, sunco_keys.AuthenticatedClient])
-def test_the_endpoints_hand_httpx_the_joined_absolute_url_sync_and_async(client_class: type[Any]) -> None:
+def test_the_endpoints_hand_httpx_the_joined_absolute_url_sync_and_async(
+    client_class: type[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     kwargs: dict[str, Any] = {"token": "t"} if client_class is sunco_keys.AuthenticatedClient else {}
     client = client_class(base_url="https://acme.zendesk.com/sc", **kwargs)
-    urls: list[Any] = []
     transport = httpx.MockTransport(not_found)
-    client.set_httpx_client(Recording(urls, base_url="https://acme.zendesk.com/sc", transport=transport))
-    client.set_async_httpx_client(AsyncRecording(urls, base_url="https://other.example/x/", transport=transport))
+    client.set_httpx_client(httpx.Client(base_url="https://acme.zendesk.com/sc", transport=transport))
+    client.set_async_httpx_client(httpx.AsyncClient(base_url="https://other.example/x/", transport=transport))
+    sync_urls, async_urls = record_urls(monkeypatch, httpx.Client), record_urls(monkeypatch, httpx.AsyncClient)
     get_custom_integration_key.sync_detailed("app 1", "int/2", "..k", client=client)
     asyncio.run(list_custom_integration_keys.asyncio_detailed("app 1", "int/2", client=client))
+    urls = sync_urls + async_urls
     assert all(isinstance(url, httpx.URL) for url in urls), urls  # not a relative path for httpx to parse twice
     assert [str(url) for url in urls] == [
         "https://acme.zendesk.com/sc/v2/apps/app%201/integrations/int%2F2/keys/..k",
