@@ -57,8 +57,9 @@ def with_absolute_url(httpx_client: httpx.Client | httpx.AsyncClient, kwargs: di
     ):
         return kwargs
     prefix = str(base)  # ends with "/" unless the base has no path at all ("https://host")
+    # Unencoded, "?" and "#" can only start the base's query or fragment.
     if "?" in prefix or "#" in prefix or len(prefix) + len(url) > _HTTPX_MAX_URL_LENGTH:
-        return kwargs  # "?" and "#" are spelled unencoded only by a query or a fragment
+        return kwargs
     joined = httpx.URL(prefix + url[1:] if prefix.endswith("/") else prefix + url)
     if len(joined.raw_path) > _HTTPX_MAX_URL_LENGTH:  # percent-encoding made the path too long for httpx's join
         return kwargs
