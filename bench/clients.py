@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import httpx
-    from sunshine_conversations_client.api.custom_integration_api_keys_api import CustomIntegrationApiKeysApi
 
 APP_ID = "5d8cff3cd55b040010928b5b"
 INTEGRATION_ID = "029c31f25a21b47effd7be90"
@@ -43,12 +42,10 @@ AsyncCall = Callable[[], Awaitable[str]]
 # ---------------------------------------------------------------------------------------------- clients, sync
 
 
-def key_id(key: object) -> str:
-    """The id of a decoded key; a key the body lacked (UNSET) is a failure of the run."""
-    from sunco_keys.models import ApiKey
-
-    assert isinstance(key, ApiKey), f"no key in the response: {key!r}"
-    return str(key.id)
+def key_id(key: object, model: type) -> str:
+    """The id of a decoded key of the client's `model` class; a key the body lacked (UNSET, None) fails the run."""
+    assert isinstance(key, model), f"no key in the response: {key!r}"
+    return str(key.id)  # type: ignore[attr-defined]  # both clients' key models have an `id`
 
 
 def sunco_keys_calls(url: str) -> dict[str, SyncCall]:
@@ -59,26 +56,26 @@ def sunco_keys_calls(url: str) -> dict[str, SyncCall]:
         get_custom_integration_key,
         list_custom_integration_keys,
     )
-    from sunco_keys.models import IntegrationApiKey, IntegrationApiKeyListResponse, IntegrationApiKeyResponse
+    from sunco_keys.models import ApiKey, IntegrationApiKey, IntegrationApiKeyListResponse, IntegrationApiKeyResponse
 
     client = connect(*CREDENTIALS, base_url=url)
 
     def get() -> str:
         result = get_custom_integration_key.sync(APP_ID, INTEGRATION_ID, KEY_ID, client=client)
         assert isinstance(result, IntegrationApiKeyResponse)
-        return key_id(result.key)
+        return key_id(result.key, ApiKey)
 
     def list_() -> str:
         result = list_custom_integration_keys.sync(APP_ID, INTEGRATION_ID, client=client)
         assert isinstance(result, IntegrationApiKeyListResponse)
         assert isinstance(result.keys, list)
-        return key_id(result.keys[0])
+        return key_id(result.keys[0], ApiKey)
 
     def create() -> str:
         body = IntegrationApiKey(display_name=DISPLAY_NAME)
         result = create_custom_integration_key.sync(APP_ID, INTEGRATION_ID, body=body, client=client)
         assert isinstance(result, IntegrationApiKeyResponse)
-        return key_id(result.key)
+        return key_id(result.key, ApiKey)
 
     return {"get": get, "list": list_, "create": create}
 
@@ -151,41 +148,28 @@ def http_client_calls(url: str) -> dict[str, SyncCall]:
     return {"get": get, "list": list_, "create": create}
 
 
-def official_api(url: str) -> CustomIntegrationApiKeysApi:
-    """The official SDK's CustomIntegrationApiKeysApi with Basic auth (its own urllib3 pool and pydantic models)."""
+def official_calls(url: str) -> dict[str, SyncCall]:
+    """The official SDK 17.0.1, sync only: its CustomIntegrationApiKeysApi with Basic auth (urllib3 + pydantic)."""
     from sunshine_conversations_client.api.custom_integration_api_keys_api import CustomIntegrationApiKeysApi
     from sunshine_conversations_client.api_client import ApiClient
     from sunshine_conversations_client.configuration import Configuration
-
-    configuration = Configuration(host=url, username=CREDENTIALS[0], password=CREDENTIALS[1])
-    return CustomIntegrationApiKeysApi(ApiClient(configuration))
-
-
-def sdk_key_id(key: object) -> str:
-    """The id of a key the official SDK decoded (a pydantic model; None when the body lacked it)."""
     from sunshine_conversations_client.model.api_key import ApiKey
-
-    assert isinstance(key, ApiKey), f"no key in the response: {key!r}"
-    return str(key.id)
-
-
-def official_calls(url: str) -> dict[str, SyncCall]:
-    """The official SDK 17.0.1, sync only: urllib3 + pydantic."""
     from sunshine_conversations_client.model.integration_api_key import IntegrationApiKey
 
-    api = official_api(url)
+    configuration = Configuration(host=url, username=CREDENTIALS[0], password=CREDENTIALS[1])
+    api = CustomIntegrationApiKeysApi(ApiClient(configuration))
 
     def get() -> str:
-        return sdk_key_id(api.get_custom_integration_key(APP_ID, INTEGRATION_ID, KEY_ID).key)
+        return key_id(api.get_custom_integration_key(APP_ID, INTEGRATION_ID, KEY_ID).key, ApiKey)
 
     def list_() -> str:
         keys = api.list_custom_integration_keys(APP_ID, INTEGRATION_ID).keys
         assert keys is not None
-        return sdk_key_id(keys[0])
+        return key_id(keys[0], ApiKey)
 
     def create() -> str:
         body = IntegrationApiKey(displayName=DISPLAY_NAME)
-        return sdk_key_id(api.create_custom_integration_key(APP_ID, INTEGRATION_ID, body).key)
+        return key_id(api.create_custom_integration_key(APP_ID, INTEGRATION_ID, body).key, ApiKey)
 
     return {"get": get, "list": list_, "create": create}
 
@@ -201,26 +185,26 @@ def sunco_keys_async_calls(url: str, async_backend: Literal["aiohttp", "httpx"] 
         get_custom_integration_key,
         list_custom_integration_keys,
     )
-    from sunco_keys.models import IntegrationApiKey, IntegrationApiKeyListResponse, IntegrationApiKeyResponse
+    from sunco_keys.models import ApiKey, IntegrationApiKey, IntegrationApiKeyListResponse, IntegrationApiKeyResponse
 
     client = connect(*CREDENTIALS, base_url=url, async_backend=async_backend)
 
     async def get() -> str:
         result = await get_custom_integration_key.asyncio(APP_ID, INTEGRATION_ID, KEY_ID, client=client)
         assert isinstance(result, IntegrationApiKeyResponse)
-        return key_id(result.key)
+        return key_id(result.key, ApiKey)
 
     async def list_() -> str:
         result = await list_custom_integration_keys.asyncio(APP_ID, INTEGRATION_ID, client=client)
         assert isinstance(result, IntegrationApiKeyListResponse)
         assert isinstance(result.keys, list)
-        return key_id(result.keys[0])
+        return key_id(result.keys[0], ApiKey)
 
     async def create() -> str:
         body = IntegrationApiKey(display_name=DISPLAY_NAME)
         result = await create_custom_integration_key.asyncio(APP_ID, INTEGRATION_ID, body=body, client=client)
         assert isinstance(result, IntegrationApiKeyResponse)
-        return key_id(result.key)
+        return key_id(result.key, ApiKey)
 
     return {"get": get, "list": list_, "create": create}
 
@@ -328,10 +312,10 @@ async def _gather_async(call: AsyncCall, concurrency: int, repeats: int) -> tupl
 def _gather_threads(url: str, concurrency: int, repeats: int) -> tuple[list[float], list[str]]:
     from concurrent.futures import ThreadPoolExecutor
 
-    api = official_api(url)
+    call = official_calls(url)["get"]
 
     def get(_: int) -> str:
-        return sdk_key_id(api.get_custom_integration_key(APP_ID, INTEGRATION_ID, KEY_ID).key)
+        return call()
 
     elapsed: list[float] = []
     results: list[str] = []

@@ -132,7 +132,7 @@ def _gather(concurrency: int, target: float | None) -> list[Ratio]:
 
 
 def _imports(section: str, where: str, targets: bool) -> list[Ratio]:
-    prefix = "import_" if section == "import" else "import_dev_"
+    prefix = f"{section}_"
 
     def ratio(name: str, label: str, numerator: str, denominator: str, metric: str, target: float | None) -> Ratio:
         return Ratio(

@@ -6,7 +6,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from bench.ratios import RATIOS, Ratio, Round, Spread, per_round, summarize
+from bench.ratios import RATIOS, Ratio, Round, Spread, summarize
 
 NOTES = Path(__file__).resolve().parent / "notes.md"
 CLIENT_NAMES = {
@@ -65,7 +65,7 @@ def rounds_table(rounds: list[Round]) -> list[str]:
         if all(value is None for value in values):
             continue
         cells = " | ".join("–" if value is None else f"{value:.3f}" for value in values)
-        present = per_round(ratio, rounds)
+        present = [value for value in values if value is not None]
         lines.append(f"| `{ratio.name}` | {cells} | {statistics.median(present):.3f} |")
     return lines
 
@@ -94,7 +94,7 @@ def gather_table(rounds: list[Round]) -> list[str]:
     sizes = sorted({int(size) for measured in rounds for size in measured.get("gather", {})})
     header = " | ".join(f"{size} concurrent: calls/s, best of a run | median of a run" for size in sizes)
     lines = [f"| client | {header} |", "| --- |" + " --- | --- |" * len(sizes)]
-    for client in ("sunco_keys_async", "sunco_keys_async_httpx", "httpx_async", "official"):
+    for client in CLIENT_NAMES:  # those that ran no gather are left out below
         cells = [
             " | ".join(_range(_values(rounds, "gather", str(size), client, metric)) for metric in GATHER_METRICS)
             for size in sizes
@@ -146,7 +146,8 @@ def machine_lines(data: dict[str, Any]) -> list[str]:
         f"- Load average (1 min) before / after: {info['load_before']:.2f} / {info['load_after']:.2f}; "
         f"the whole run took {data['seconds']:.0f} s",
         f"- Plan: {plan.get('rounds')} rounds; {plan.get('calls')} timed calls per latency run (after a 10% warm-up); "
-        f"concurrent gets {plan.get('concurrency')} timed {plan.get('gather_repeats')}× after a warm-up; "
+        f"concurrent gets {plan.get('concurrency')} timed {plan.get('gather_repeats')}× at 200 after a warm-up "
+        "(proportionally fewer, at least 2×, above); "
         f"{plan.get('import_runs')} import runs per target per round",
     ]
 

@@ -30,7 +30,7 @@ if __package__ in (None, ""):  # run as `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.ratios import Round
-from bench.server import nginx_server
+from bench.server import ServerError, nginx_binary, nginx_server
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -173,10 +173,8 @@ def clean_python() -> Iterator[str]:
 
 
 def measure_imports(plan: Plan, shift: int, python: str, bytecode: str) -> dict[str, dict[str, float]]:
-    """Each target `import_runs` times, interleaved, after an untimed run; per target the median of each metric."""
+    """Each target `import_runs` times, interleaved, from the bytecode write_bytecode wrote; medians per metric."""
     runs: dict[str, list[dict[str, Any]]] = {target: [] for target in plan.import_targets}
-    for target in plan.import_targets:
-        run_import(target, python, bytecode)  # writes the bytecode the timed runs read
     for _ in range(plan.import_runs):
         for target in rotated(plan.import_targets, shift):
             runs[target].append(run_import(target, python, bytecode))
@@ -191,6 +189,13 @@ def measure_imports(plan: Plan, shift: int, python: str, bytecode: str) -> dict[
     for values in medians.values():
         values["net_s"] = max(values["wall_s"] - bare, 1e-9)
     return medians
+
+
+def write_bytecode(plan: Plan, pythons: dict[str, str], bytecode: str) -> None:
+    """One untimed import of every target in every environment, which writes the bytecode all timed runs read."""
+    for python in pythons.values():
+        for target in plan.import_targets:
+            run_import(target, python, bytecode)
 
 
 def measure_round(
@@ -246,8 +251,8 @@ def _cpu_model() -> str:
 
 def _nginx_version() -> str:
     try:
-        completed = subprocess.run(["nginx", "-v"], capture_output=True, text=True, check=False)
-    except OSError:
+        completed = subprocess.run([nginx_binary(), "-v"], capture_output=True, text=True, check=False)
+    except (OSError, ServerError):
         return "unknown"
     return completed.stderr.strip().removeprefix("nginx version: ")
 
@@ -277,6 +282,7 @@ def collect(plan: Plan, progress: Progress) -> dict[str, Any]:
     """Run the whole plan against a fresh nginx; the raw data of every round, the machine, the timings."""
     started = time.perf_counter()
     rounds: list[Round] = []
+    data: dict[str, Any] = {"machine": machine(), "rounds": rounds}  # taken first: its load average is "before"
     with nginx_server() as url, contextlib.ExitStack() as stack:
         pythons = {"dev": PYTHON}
         if "clean" in plan.import_envs:
@@ -284,9 +290,9 @@ def collect(plan: Plan, progress: Progress) -> dict[str, Any]:
             pythons = {"clean": stack.enter_context(clean_python()), **pythons}
         pythons = {env: python for env, python in pythons.items() if env in plan.import_envs}
         bytecode = stack.enter_context(tempfile.TemporaryDirectory(prefix="sunco-bench-bytecode-"))
+        write_bytecode(plan, pythons, bytecode)
         for index in range(plan.rounds):
             rounds.append(measure_round(url, plan, index, pythons, bytecode, progress))
-    data: dict[str, Any] = {"machine": machine(), "rounds": rounds}
     if plan.time_generate:
         progress("timing scripts/generate.py")
         data["generate"] = time_generate()
