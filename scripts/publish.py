@@ -52,7 +52,6 @@ from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
     NormalizedName,
-    canonicalize_name,
     parse_sdist_filename,
     parse_wheel_filename,
 )
@@ -83,6 +82,11 @@ class Config:
     username: str | None
     password: str | None = dataclasses.field(default=None, repr=False)
     ca_bundle: str | None = None
+
+    @property
+    def login(self) -> tuple[str, str] | None:
+        """The Basic auth login, when both a user name and a password are set."""
+        return (self.username, self.password) if self.username and self.password else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,14 +228,21 @@ def find_release(dist: Path, version: Version) -> Release:
 # --- talking to the index -----------------------------------------------------------------------------------------
 
 
-def http_client(config: Config) -> httpx.Client:
-    """An HTTP client for the index: Basic auth when there are credentials, TWINE_CERT as CA, no auto-redirects."""
+def http_client(config: Config, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """An HTTP client for the index: Basic auth when there are credentials, TWINE_CERT as CA, no auto-redirects.
+
+    `transport` replaces the network (tests pass httpx.MockTransport).
+    """
     verify: ssl.SSLContext | bool = True
     if config.ca_bundle:
         verify = ssl.create_default_context(cafile=config.ca_bundle)
-    auth = (config.username, config.password) if config.username and config.password else None
     return httpx.Client(
-        auth=auth, verify=verify, timeout=TIMEOUT, follow_redirects=False, headers={"User-Agent": "sunco-keys-publish"}
+        auth=config.login,
+        verify=verify,
+        timeout=TIMEOUT,
+        follow_redirects=False,
+        headers={"User-Agent": "sunco-keys-publish"},
+        transport=transport,
     )
 
 
@@ -254,7 +265,7 @@ def check_upload_access(client: httpx.Client, config: Config) -> None:
         raise unreachable(config.upload_url, exc) from exc
     status = response.status_code
     who = f"user {config.username!r}" if config.username else "no user"
-    if status in (401, 403) and not (config.username and config.password):
+    if status in (401, 403) and config.login is None:
         raise PublishError(
             f"the index at {config.upload_url} wants a login (HTTP {status}): set TWINE_USERNAME and TWINE_PASSWORD"
         )
@@ -392,7 +403,7 @@ def files_of_version(files: Sequence[IndexFile], name: NormalizedName, version: 
                 file_name, file_version = parse_sdist_filename(entry.filename)
         except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
             continue
-        if canonicalize_name(file_name) == name and file_version == version:
+        if file_name == name and file_version == version:  # the parsers return canonical names
             found.append(entry)
     return found
 
@@ -407,24 +418,28 @@ def plan_uploads(release: Release, on_index: Sequence[IndexFile]) -> list[LocalF
     label = f"{release.name} {release.version}"
     if not on_index:
         return list(release.files)
-    listed = ", ".join(sorted(entry.filename for entry in on_index))
+    listed = describe(on_index)
     local = {item.filename: item for item in release.files}
-    if {entry.filename for entry in on_index} >= set(local):
+    present = {entry.filename for entry in on_index}
+    if present >= set(local):
         raise PublishError(
             f"{label} is already on the index ({listed}); refusing to publish it again, the index keeps its files. "
             "Bump info.version in openapi.yaml to publish a new version."
         )
     for entry in on_index:
         item = local.get(entry.filename)
-        if item is None or entry.sha256 is None or entry.sha256 != item.sha256:
-            why = "is not part of this build" if item is None else "cannot be compared with this build"
-            if item is not None and entry.sha256 is not None:
-                why = "differs from this build"
-            raise PublishError(
-                f"{label} is partly on the index ({listed}) and {entry.filename} {why}: refusing. "
-                "Remove the partial version from the index or bump info.version in openapi.yaml."
-            )
-    present = {entry.filename for entry in on_index}
+        if item is None:
+            why = "is not part of this build"
+        elif entry.sha256 is None:
+            why = "cannot be compared with this build"
+        elif entry.sha256 != item.sha256:
+            why = "differs from this build"
+        else:
+            continue
+        raise PublishError(
+            f"{label} is partly on the index ({listed}) and {entry.filename} {why}: refusing. "
+            "Remove the partial version from the index or bump info.version in openapi.yaml."
+        )
     return [item for item in release.files if item.filename not in present]
 
 

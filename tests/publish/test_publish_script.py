@@ -29,8 +29,8 @@ def config(username: str | None = "ci", password: str | None = PASSWORD) -> publ
 
 
 def client_for(handler: Callable[[httpx.Request], httpx.Response], cfg: publish.Config) -> httpx.Client:
-    auth = (cfg.username, cfg.password) if cfg.username and cfg.password else None
-    return httpx.Client(transport=httpx.MockTransport(handler), auth=auth, follow_redirects=False)
+    """publish's own client for `cfg`, answered by `handler` instead of the network."""
+    return publish.http_client(cfg, httpx.MockTransport(handler))
 
 
 def release() -> publish.Release:
