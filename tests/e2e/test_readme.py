@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
 from typing import Any
@@ -10,12 +9,12 @@ from typing import Any
 import pytest
 
 import sunco_keys
+import sunco_keys.lib.connection as connect_module
 from sunco_keys.api.custom_integration_api_keys import list_custom_integration_keys
 from sunco_keys.lib.paths import with_absolute_url
 from tests.support.mock_api import MockApi
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-connect_module = importlib.import_module("sunco_keys.lib.connection")
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
 
 
