@@ -76,8 +76,9 @@ def _call_kwargs(api: MockApi, path: str, parameter: str, value: str, method: st
     return kwargs
 
 
-def check(api: MockApi, path: str, parameter: str, value: str, method: str, outcome: object) -> None:
-    """`outcome` (a result or an exception) of one call with `value` in `parameter`: refused, or sent intact."""
+def check(api: MockApi, path: str, parameter: str, kwargs: dict[str, Any], method: str, outcome: object) -> None:
+    """`outcome` (a result or an exception) of one call with `kwargs`: `parameter`'s value refused, or sent intact."""
+    value = kwargs[PARAMETERS[parameter]]
     sent = api.requests()
     if isinstance(outcome, InvalidArgumentError):
         assert sent == [], f"refused {value!r}, yet the server saw {len(sent)} request(s)"
@@ -95,7 +96,6 @@ def check(api: MockApi, path: str, parameter: str, value: str, method: str, outc
     template = path.split("/")
     segments = raw_path.split("/")
     assert len(segments) == len(template), f"{value!r} became {raw_path!r}: not {len(template)} segments"
-    seeds = _call_kwargs(api, path, parameter, value, method)
     for part, segment in zip(template, segments, strict=True):
         name = part[1:-1] if part.startswith("{") else None
         if name is None:
@@ -103,7 +103,7 @@ def check(api: MockApi, path: str, parameter: str, value: str, method: str, outc
         elif name == parameter:
             assert unquote(segment, errors="strict") == value, f"{value!r} arrived as {segment!r}"
         else:
-            assert segment == quote(seeds[PARAMETERS[name]], safe=""), f"{value!r} changed {name} into {segment!r}"
+            assert segment == quote(kwargs[PARAMETERS[name]], safe=""), f"{value!r} changed {name} into {segment!r}"
 
 
 def _outcome(call: Any) -> object:
@@ -154,7 +154,7 @@ def test_a_path_parameter_is_refused_or_arrives_as_exactly_one_segment(
             else:
                 outcome = _outcome(lambda: runner.run(module.asyncio(client=async_client, **kwargs)))
             figures.record(CATEGORY)
-            check(api, path, parameter, value, method, outcome)
+            check(api, path, parameter, kwargs, method, outcome)
             verdict = "refused before sending" if isinstance(outcome, InvalidArgumentError) else "sent as one segment"
             seen[verdict] += 1
             figures.note(CATEGORY, verdict)

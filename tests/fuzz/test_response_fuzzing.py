@@ -56,7 +56,6 @@ MARGIN = 2.0
 # Generated secrets start with the marker of the suite's key secrets: the test checks that none shows in an
 # exception's message or a result's repr, and the leak scan (tests/support/leak_scan.py) that none shows in
 # anything the test prints or logs. Failure messages here mask it, so a failure reads as one.
-SECRET_MARKER = KEY_SECRET_MARKER
 TEN_MB = 10 * 1024 * 1024
 NESTING = 100_000
 MISSING_KEY = "int_000000000000000000000000"
@@ -179,13 +178,13 @@ class Answer:
 
 
 def _short(text: str, limit: int = 300) -> str:
-    shown = text[:limit].replace(SECRET_MARKER, "<marker>")
+    shown = text[:limit].replace(KEY_SECRET_MARKER, "<marker>")
     return repr(shown) + (f"... ({len(text)} characters)" if len(text) > limit else "")
 
 
 def _marked_secrets(schema: Schema) -> st.SearchStrategy[str] | None:
     if schema.get("format") == "password":
-        return st.builds(lambda rest: SECRET_MARKER + rest, spec_strategies.strings())
+        return st.builds(lambda rest: KEY_SECRET_MARKER + rest, spec_strategies.strings())
     return None
 
 
@@ -465,7 +464,7 @@ def leaked(outcome: object) -> bool:
     text = f"{outcome!s} {outcome!r}"
     if isinstance(outcome, BaseException):
         text += " ".join(str(arg) for arg in outcome.args)
-    return SECRET_MARKER in text
+    return KEY_SECRET_MARKER in text
 
 
 # --- running it --------------------------------------------------------------------------------------------
@@ -477,20 +476,12 @@ class Outcomes:
 
     category: str
     examples: int
-    by_class: dict[str, int] = field(default_factory=dict)
-    kinds: dict[str, int] = field(default_factory=dict)
-    longest: float = 0.0
     calls: int = 0
 
-    def record(self, answer: Answer, outcome: object, duration: float, limit: float) -> None:
+    def record(self, outcome: object, duration: float, limit: float) -> None:
         self.calls += 1
-        name = type(outcome).__name__
-        self.by_class[name] = self.by_class.get(name, 0) + 1
-        self.kinds[answer.kind] = self.kinds.get(answer.kind, 0) + 1
-        self.longest = max(self.longest, duration)
-        hung = duration > limit
-        figures.record(self.category, leaks=int(leaked(outcome)), hangs=int(hung))
-        figures.note(self.category, name)
+        figures.record(self.category, leaks=int(leaked(outcome)), hangs=int(duration > limit))
+        figures.note(self.category, type(outcome).__name__)
 
     def check(self, api: MockApi) -> None:
         """After the run: enough cases, every request sent exactly once (no retries, none hidden either)."""
@@ -508,7 +499,7 @@ def exercise(
     started = time.monotonic()
     outcome = run(timeout)
     duration = time.monotonic() - started
-    outcomes.record(answer, outcome, duration, timeout + MARGIN)
+    outcomes.record(outcome, duration, timeout + MARGIN)
     context = f"{operation.name} answered {answer!r}"
     assert not api.faults(), f"{context}: the answer was not consumed by the call"
     problem = verdict(operation, answer, outcome)
