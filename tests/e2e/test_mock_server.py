@@ -28,13 +28,20 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # jsonschema ships no types
 
-from tests.support.mock_api import DEFAULT_KEY_ID, DEFAULT_SECRET, SECRET_ENV, SERVER_SCRIPT, MockApi, MockApiError
+from tests.support.mock_api import (
+    DEFAULT_KEY_ID,
+    DEFAULT_SECRET,
+    MISSING_KEY,
+    SECRET_ENV,
+    SERVER_SCRIPT,
+    MockApi,
+    MockApiError,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC: dict[str, Any] = yaml.safe_load((ROOT / "openapi.yaml").read_text())
 KEYS_TEMPLATE = "/v2/apps/{appId}/integrations/{integrationId}/keys"
 KEY_TEMPLATE = KEYS_TEMPLATE + "/{keyId}"
-MISSING_KEY = "int_000000000000000000000000"
 UNAUTHORIZED = {"errors": [{"code": "unauthorized", "title": "Authorization is required"}]}
 NOT_FOUND = {"errors": [{"code": "not_found", "title": "Resource not found"}]}
 NON_CUSTOM = {"errors": [{"code": "bad_request", "title": "API keys are available only for custom integrations"}]}

@@ -31,14 +31,13 @@ from sunco_keys.models import (
     IntegrationApiKeyListResponse,
     IntegrationApiKeyResponse,
 )
-from tests.support.mock_api import MockApi
+from tests.support.mock_api import MISSING_KEY, MockApi
 
 Auth = Literal["basic", "jwt"]
 AUTHS: list[Auth] = ["basic", "jwt"]
 KEY_ID = re.compile(r"int_[0-9a-f]{24}")
 # secrets.token_urlsafe(64), as long as the secrets of the API reference's examples.
 SECRET_LENGTH = 86
-MISSING_KEY = "int_000000000000000000000000"
 NON_CUSTOM_TITLE = "API keys are available only for custom integrations"
 # One TLS context for the plain clients (the server is plain http; httpx would build one per client otherwise).
 TLS = ssl.create_default_context()
@@ -46,9 +45,7 @@ TLS = ssl.create_default_context()
 
 def connect(api: MockApi, auth: Auth = "basic", scope: Literal["app", "account"] = "app") -> sunco_keys.Client:
     """A client without retries, so that every refusal is seen as the server gave it."""
-    return sunco_keys.connect(
-        key_id=api.key_id, secret=api.secret, base_url=api.url, auth=auth, scope=scope, retries=None
-    )
+    return api.connect(auth=auth, scope=scope, retries=None)
 
 
 def body(name: str) -> IntegrationApiKey:

@@ -20,7 +20,7 @@ from sunco_keys.api.custom_integration_api_keys import (
 )
 from sunco_keys.models import IntegrationApiKey, IntegrationApiKeyListResponse, IntegrationApiKeyResponse
 from tests.support.canaries import KEY_SECRET_MARKER
-from tests.support.mock_api import MockApi
+from tests.support.mock_api import MISSING_KEY, MockApi
 
 # Short waits so that the rules, not the clock, are under test; Retry-After is honoured as given.
 FAST = sunco_keys.RetryPolicy(max_attempts=4, backoff_factor=0.01, max_backoff=5.0, max_total_wait=10.0)
@@ -28,7 +28,7 @@ FAST = sunco_keys.RetryPolicy(max_attempts=4, backoff_factor=0.01, max_backoff=5
 
 def connect(api: MockApi, **kwargs: Any) -> sunco_keys.Client:
     kwargs.setdefault("retries", FAST)
-    return sunco_keys.connect(key_id=api.key_id, secret=api.secret, base_url=api.url, **kwargs)
+    return api.connect(**kwargs)
 
 
 def api_requests(api: MockApi, method: str) -> list[dict[str, Any]]:
@@ -247,7 +247,7 @@ def test_non_2xx_raises_the_typed_error(api: MockApi, status: int, kind: type[su
 
 def test_real_404_carries_the_parsed_error_list(api: MockApi, calls: Calls) -> None:
     with pytest.raises(sunco_keys.NotFoundError) as caught:
-        calls.get("int_000000000000000000000000")
+        calls.get(MISSING_KEY)
     assert [(e.code, e.title) for e in caught.value.errors] == [("not_found", "Resource not found")]
 
 

@@ -27,14 +27,13 @@ import sunco_keys
 from sunco_keys.api.custom_integration_api_keys import get_custom_integration_key, list_custom_integration_keys
 from sunco_keys.lib.decode import check_types, decode_body
 from sunco_keys.lib.errors import parse_errors
-from tests.support.mock_api import MockApi
+from tests.support.mock_api import MISSING_KEY, MockApi
 
 DEEP = "[" * 100_000 + "]" * 100_000
-MISSING_KEY = "int_000000000000000000000000"
 
 
 def connect(api: MockApi) -> sunco_keys.Client:
-    return sunco_keys.connect(key_id=api.key_id, secret=api.secret, base_url=api.url, retries=None, timeout=10.0)
+    return api.connect(retries=None, timeout=10.0)
 
 
 @pytest.mark.parametrize(

@@ -28,12 +28,11 @@ from sunco_keys import InvalidArgumentError
 from sunco_keys.api.custom_integration_api_keys import get_custom_integration_key
 from sunco_keys.models import IntegrationApiKey
 from tests.fuzz import figures, spec_strategies
-from tests.support.mock_api import MockApi
+from tests.support.mock_api import MISSING_KEY, MockApi
 
 CATEGORY = figures.CATEGORIES["test_path_safety.py"]
 EXAMPLES = 40
 # Values of the other path parameters: the seeds (appId, integrationId) and a key id of the right shape.
-KEY_ID = "int_000000000000000000000000"
 # The dangerous families, each a few characteristic pieces Hypothesis combines with arbitrary text.
 FAMILIES = {
     "slash": ["/", "//", "\\", "a/b", "/v2/apps", "\\..\\"],
@@ -68,7 +67,7 @@ def cases() -> Iterator[Any]:
 
 
 def _call_kwargs(api: MockApi, path: str, parameter: str, value: str, method: str) -> dict[str, Any]:
-    seeds = {"appId": api.app_id, "integrationId": api.integration_id, "keyId": KEY_ID}
+    seeds = {"appId": api.app_id, "integrationId": api.integration_id, "keyId": MISSING_KEY}
     kwargs: dict[str, Any] = {PARAMETERS[name]: seeds[name] for name in re.findall(r"{(\w+)}", path)}
     kwargs[PARAMETERS[parameter]] = value
     if method == "POST":
@@ -118,9 +117,7 @@ def clients(mock_server: MockApi) -> Iterator[tuple[sunco_keys.Client, sunco_key
     """A sync client and an async one (with the event loop it runs on), no retries: one request per call."""
 
     def make() -> sunco_keys.Client:
-        return sunco_keys.connect(
-            key_id=mock_server.key_id, secret=mock_server.secret, base_url=mock_server.url, timeout=10.0, retries=None
-        )
+        return mock_server.connect(timeout=10.0, retries=None)
 
     sync_client, async_client = make(), make()
     with asyncio.Runner() as runner:
@@ -166,7 +163,7 @@ def test_a_path_parameter_is_refused_or_arrives_as_exactly_one_segment(
 @pytest.mark.parametrize("value", ["", ".", ".."])
 def test_the_values_no_encoding_can_keep_in_place_are_refused(api: MockApi, value: str) -> None:
     """The three values that cannot be one segment whatever the encoding (RFC 3986 removes dot segments)."""
-    client = sunco_keys.connect(key_id=api.key_id, secret=api.secret, base_url=api.url, retries=None)
+    client = api.connect(retries=None)
     with client, pytest.raises(InvalidArgumentError, match="key_id"):
         get_custom_integration_key.sync(api.app_id, api.integration_id, value, client=client)
     assert api.requests() == []

@@ -45,7 +45,7 @@ from sunco_keys.models import ErrorResponse, IntegrationApiKey
 from tests.fuzz import figures, spec_strategies
 from tests.fuzz.spec_strategies import Json, Schema
 from tests.support.canaries import KEY_SECRET_MARKER
-from tests.support.mock_api import MockApi
+from tests.support.mock_api import MISSING_KEY, MockApi
 
 # The client's timeout for ordinary answers (generous: the machine is shared), and the impatient one used against
 # answers delayed past it; every call must end within its timeout plus MARGIN.
@@ -58,7 +58,6 @@ MARGIN = 2.0
 # anything the test prints or logs. Failure messages here mask it, so a failure reads as one.
 TEN_MB = 10 * 1024 * 1024
 NESTING = 100_000
-MISSING_KEY = "int_000000000000000000000000"
 BODILESS = frozenset({204, 304})
 DOCUMENTED_ERRORS = {
     400: sunco_keys.BadRequestError,
@@ -511,16 +510,7 @@ def exercise(
 @pytest.fixture(scope="module")
 def clients(mock_server: MockApi) -> Iterator[dict[float, sunco_keys.Client]]:
     """Clients without retries, one per timeout, shared by the module (sync and async)."""
-    made = {
-        timeout: sunco_keys.connect(
-            key_id=mock_server.key_id,
-            secret=mock_server.secret,
-            base_url=mock_server.url,
-            timeout=timeout,
-            retries=None,
-        )
-        for timeout in (TIMEOUT, SHORT_TIMEOUT)
-    }
+    made = {timeout: mock_server.connect(timeout=timeout, retries=None) for timeout in (TIMEOUT, SHORT_TIMEOUT)}
     yield made
     for client in made.values():
         client.get_httpx_client().close()
@@ -568,12 +558,7 @@ def test_async_client_answers_every_generated_response_as_documented(
 ) -> None:
     outcomes = Outcomes(figures.CATEGORIES["test_response_fuzzing.py"] + " (asyncio)", FAMILIES[family])
     with asyncio.Runner() as runner:
-        made = {
-            timeout: sunco_keys.connect(
-                key_id=api.key_id, secret=api.secret, base_url=api.url, timeout=timeout, retries=None
-            )
-            for timeout in (TIMEOUT, SHORT_TIMEOUT)
-        }
+        made = {timeout: api.connect(timeout=timeout, retries=None) for timeout in (TIMEOUT, SHORT_TIMEOUT)}
 
         def run(timeout: float) -> object:
             client = made[timeout]

@@ -1,7 +1,7 @@
 """`MockApi`: the local server (scripts/mock_server.py) run as a subprocess, and a handle on its control API.
 
     with MockApi.start() as api:
-        client = sunco_keys.connect(key_id=api.key_id, secret=api.secret, base_url=api.url)
+        client = api.connect()  # sunco_keys.connect() with its URL and credentials
         api.inject({"status": 503, "method": "GET"})
         ...
         assert [r["status"] for r in api.requests()] == [503, 200]
@@ -22,14 +22,19 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    import sunco_keys
 
 SERVER_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "mock_server.py"
 # The server's own defaults (scripts/mock_server.py); a test checks that they agree.
 DEFAULT_KEY_ID = "app_64f0c1d2e3a4b5c6d7e8f901"
 # A LOCAL DEVELOPMENT DEFAULT, not a credential of any real account.
+# A key id of the right shape that the server never issues (for 404s and for paths that need some key id).
+MISSING_KEY = "int_000000000000000000000000"
 DEFAULT_SECRET = "local-dev-only_mock-server-secret_not-a-real-credential_0123456789abcdefghijklmnopqrst"
 SECRET_ENV = "SUNCO_MOCK_SECRET"
 START_TIMEOUT = 20.0
@@ -66,6 +71,12 @@ class MockApi:
 
     def __repr__(self) -> str:
         return f"MockApi(url={self.url!r}, key_id={self.key_id!r})"
+
+    def connect(self, **options: Any) -> sunco_keys.Client:
+        """`sunco_keys.connect()` to this server with its credentials; `options` are connect's other arguments."""
+        import sunco_keys
+
+        return sunco_keys.connect(key_id=self.key_id, secret=self.secret, base_url=self.url, **options)
 
     @classmethod
     def start(
