@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.spec import ContractError, Spec
+
 from .postman import (
     COLLECTIONS,
-    ContractError,
     Example,
-    Spec,
     build_request,
     call_recorded,
     check_bodies,

@@ -13,18 +13,18 @@ at every object level, with arbitrary JSON values.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from pathlib import Path
 from typing import Any, cast
 
-import yaml
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # jsonschema ships no types
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
-JSON_MEDIA_TYPE = "application/json"
+from tests.support.spec import JSON, Operation
+from tests.support.spec import spec as shared_spec
+
+JSON_MEDIA_TYPE = JSON
 # Keywords that only describe (the generator ignores them for validation too).
 DESCRIPTIVE = frozenset({"description", "example", "examples", "title", "deprecated", "readOnly", "writeOnly"})
 UNDERSTOOD = DESCRIPTIVE | {
@@ -47,12 +47,9 @@ Json = Any
 Schema = Mapping[str, Any]
 
 
-@functools.cache
-def spec() -> dict[str, Any]:
-    """openapi.yaml, parsed."""
-    document = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    assert isinstance(document, dict)
-    return document
+def spec() -> Mapping[str, Any]:
+    """openapi.yaml, parsed (tests/support/spec.py loads it once)."""
+    return shared_spec().document
 
 
 def resolve(schema: Schema) -> Schema:
@@ -92,33 +89,32 @@ class ResponseSchema:
         return [int(self.status)]
 
 
-def operations() -> Iterator[tuple[str, str, str, Mapping[str, Any]]]:
-    """(operationId, method, path, operation) for every operation of the spec."""
-    for path, item in spec()["paths"].items():
-        for method, operation in item.items():
-            if method in ("get", "put", "post", "delete", "patch", "head", "options", "trace"):
-                yield operation["operationId"], method.upper(), path, operation
+def operations() -> tuple[Operation, ...]:
+    """Every operation of the spec, with its generated module (tests/support/spec.py)."""
+    return shared_spec().operations
 
 
 def response_schemas() -> list[ResponseSchema]:
     """Every documented JSON response schema of every operation."""
     found = []
-    for operation_id, method, path, operation in operations():
-        for status, response in operation["responses"].items():
+    for operation in operations():
+        for status, response in operation.definition["responses"].items():
             content = resolve(response).get("content", {})
             if JSON_MEDIA_TYPE in content:
                 schema = content[JSON_MEDIA_TYPE]["schema"]
-                found.append(ResponseSchema(operation_id, method, path, str(status), schema))
+                found.append(
+                    ResponseSchema(operation.operation_id, operation.method, operation.template, str(status), schema)
+                )
     return found
 
 
 def request_schemas() -> list[tuple[str, Schema]]:
     """(operationId, schema) of every JSON request body."""
     found = []
-    for operation_id, _method, _path, operation in operations():
-        body = operation.get("requestBody")
+    for operation in operations():
+        body = operation.definition.get("requestBody")
         if body is not None:
-            found.append((operation_id, resolve(body)["content"][JSON_MEDIA_TYPE]["schema"]))
+            found.append((operation.operation_id, resolve(body)["content"][JSON_MEDIA_TYPE]["schema"]))
     return found
 
 

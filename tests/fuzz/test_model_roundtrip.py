@@ -13,8 +13,6 @@ Seeded: `SUNCO_FUZZ_SEED` (tests/fuzz/figures.py); `SUNCO_FUZZ_SCALE` multiplies
 
 from __future__ import annotations
 
-import importlib
-import re
 import typing
 from types import ModuleType
 from typing import Any
@@ -29,6 +27,7 @@ import sunco_keys
 from sunco_keys.lib.decode import decode_body
 from tests.fuzz import figures, spec_strategies
 from tests.fuzz.spec_strategies import Json, ResponseSchema, Schema
+from tests.support.spec import snake_case
 
 CATEGORY = figures.CATEGORIES["test_model_roundtrip.py"]
 RESPONSES = spec_strategies.response_schemas()
@@ -38,13 +37,8 @@ CLIENT = sunco_keys.Client(base_url="http://127.0.0.1:9", raise_on_unexpected_st
 
 def endpoint(operation_id: str) -> ModuleType:
     """The generated module of an operation (CreateCustomIntegrationKey -> create_custom_integration_key)."""
-    name = re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
-    return importlib.import_module(f"sunco_keys.api.custom_integration_api_keys.{name}")
-
-
-def attribute(member: str) -> str:
-    """The model attribute of a JSON member (displayName -> display_name), as the generator names it."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", member).lower()
+    (operation,) = (op for op in spec_strategies.operations() if op.operation_id == operation_id)
+    return operation.module
 
 
 def parse(entry: ResponseSchema, status: int, body: Json) -> Any:
@@ -62,7 +56,7 @@ def assert_unknown_members_kept(model: Any, body: Json, schema: Schema) -> int:
         count = len(unknown)
         for name in declared & set(body):
             count += assert_unknown_members_kept(
-                getattr(model, attribute(name)), body[name], schema["properties"][name]
+                getattr(model, snake_case(name)), body[name], schema["properties"][name]
             )
         return count
     if isinstance(body, list) and isinstance(model, list):

@@ -29,6 +29,7 @@ from sunco_keys.api.custom_integration_api_keys import get_custom_integration_ke
 from sunco_keys.models import IntegrationApiKey
 from tests.fuzz import figures, spec_strategies
 from tests.support.mock_api import MISSING_KEY, MockApi
+from tests.support.spec import snake_case
 
 CATEGORY = figures.CATEGORIES["test_path_safety.py"]
 EXAMPLES = 40
@@ -56,14 +57,14 @@ def values() -> st.SearchStrategy[str]:
     return st.one_of(st.text(spec_strategies.CHARACTERS, max_size=40), pieces, around, repeated, lone, st.just(""))
 
 
-PARAMETERS = {"appId": "app_id", "integrationId": "integration_id", "keyId": "key_id"}
+PARAMETERS = {name: snake_case(name) for name in ("appId", "integrationId", "keyId")}
 
 
 def cases() -> Iterator[Any]:
-    for operation_id, method, path, _ in spec_strategies.operations():
-        name = re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
-        for parameter in re.findall(r"{(\w+)}", path):
-            yield pytest.param(name, method, path, parameter, id=f"{name}-{parameter}")
+    for operation in spec_strategies.operations():
+        name = snake_case(operation.operation_id)
+        for parameter in operation.path_params:
+            yield pytest.param(name, operation.method, operation.template, parameter, id=f"{name}-{parameter}")
 
 
 def _call_kwargs(api: MockApi, path: str, parameter: str, value: str, method: str) -> dict[str, Any]:

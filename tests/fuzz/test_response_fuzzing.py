@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import importlib
 import json
 import re
 import time
@@ -119,7 +118,8 @@ class Operation:
 
 def _operations() -> list[Operation]:
     found = []
-    for operation_id, method, path, _ in spec_strategies.operations():
+    for spec_operation in spec_strategies.operations():
+        operation_id, module = spec_operation.operation_id, spec_operation.module
         entries = [e for e in spec_strategies.response_schemas() if e.operation_id == operation_id]
         (success,) = (e for e in entries if e.status.startswith("2"))
         errors: dict[int, Schema] = {}
@@ -127,11 +127,20 @@ def _operations() -> list[Operation]:
             if not entry.status.startswith("2"):
                 # "5XX" is kept under 599, the key schema_for() falls back to.
                 errors[int(entry.status.replace("XX", "99"))] = entry.schema
-        name = re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
-        module = importlib.import_module(f"sunco_keys.api.custom_integration_api_keys.{name}")
         returned = typing.get_args(typing.get_type_hints(module.sync)["return"])
         (model,) = (t for t in returned if t not in (ErrorResponse, type(None)))
-        found.append(Operation(operation_id, method, path, module, int(success.status), success.schema, errors, model))
+        found.append(
+            Operation(
+                operation_id,
+                spec_operation.method,
+                spec_operation.template,
+                module,
+                int(success.status),
+                success.schema,
+                errors,
+                model,
+            )
+        )
     return found
 
 

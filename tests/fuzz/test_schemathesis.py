@@ -25,7 +25,6 @@ Seeded with `SUNCO_FUZZ_SEED`; `SUNCO_FUZZ_SCALE` multiplies the examples of the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,9 +35,9 @@ from schemathesis import Case
 from tests.fuzz import figures
 from tests.support.canaries import CANARY_KEY_SECRET, KEY_SECRET_MARKER, leaks
 from tests.support.mock_api import DEFAULT_KEY_ID, MockApi
+from tests.support.spec import SPEC_PATH
 
 CATEGORY = figures.CATEGORIES["test_schemathesis.py"]
-SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"
 EXAMPLES = 60
 # The seeds of the local server (scripts/mock_server.py's defaults), and a stand-in replaced by a created key.
 APP_ID = "5d8cff3cd55b040010928b5b"
@@ -63,7 +62,7 @@ CONFIG = schemathesis.Config.from_dict(
         },
     }
 )
-schema = schemathesis.openapi.from_path(SPEC, config=CONFIG)
+schema = schemathesis.openapi.from_path(SPEC_PATH, config=CONFIG)
 
 
 @pytest.fixture(scope="module")
