@@ -516,13 +516,29 @@ def exercise(
     assert not leaked(outcome), f"{context}: a generated secret shows in {type(outcome).__name__}"
 
 
+@dataclass
+class Clients:
+    """Clients without retries, one per timeout, sync and async (with the event loop the async ones run on)."""
+
+    sync_clients: dict[float, sunco_keys.Client]
+    async_clients: dict[float, sunco_keys.Client]
+    runner: asyncio.Runner
+
+
 @pytest.fixture(scope="module")
-def clients(mock_server: MockApi) -> Iterator[dict[float, sunco_keys.Client]]:
-    """Clients without retries, one per timeout, shared by the module (sync and async)."""
-    made = {timeout: mock_server.connect(timeout=timeout, retries=None) for timeout in (TIMEOUT, SHORT_TIMEOUT)}
-    yield made
-    for client in made.values():
-        client.get_httpx_client().close()
+def clients(mock_server: MockApi) -> Iterator[Clients]:
+    """The module's clients, shared by every test (each call is one request: no retries)."""
+
+    def made() -> dict[float, sunco_keys.Client]:
+        return {timeout: mock_server.connect(timeout=timeout, retries=None) for timeout in (TIMEOUT, SHORT_TIMEOUT)}
+
+    with asyncio.Runner() as runner:
+        shared = Clients(made(), made(), runner)
+        yield shared
+        for client in shared.sync_clients.values():
+            client.get_httpx_client().close()
+        for client in shared.async_clients.values():
+            runner.run(client.get_async_httpx_client().aclose())
 
 
 def _outcome_of(call: Callable[[], object]) -> object:
@@ -532,24 +548,30 @@ def _outcome_of(call: Callable[[], object]) -> object:
         return exc
 
 
-def _families() -> list[Any]:
+def _cases() -> list[Any]:
     return [
-        pytest.param(operation, family, id=f"{operation.name}-{family.replace(' ', '-')}")
+        pytest.param(mode, operation, family, id=f"{mode}-{operation.name}-{family.replace(' ', '-')}")
+        for mode in ("sync", "asyncio")
         for operation in OPERATIONS
         for family in FAMILIES
     ]
 
 
 @pytest.mark.timeout(120 * figures.SCALE)
-@pytest.mark.parametrize("operation, family", _families())
-def test_sync_client_answers_every_generated_response_as_documented(
-    api: MockApi, clients: dict[float, sunco_keys.Client], operation: Operation, family: str
+@pytest.mark.parametrize("mode, operation, family", _cases())
+def test_the_client_answers_every_generated_response_as_documented(
+    api: MockApi, clients: Clients, mode: str, operation: Operation, family: str
 ) -> None:
-    outcomes = Outcomes(figures.CATEGORIES["test_response_fuzzing.py"] + " (sync)", FAMILIES[family])
+    outcomes = Outcomes(f"{figures.CATEGORIES['test_response_fuzzing.py']} ({mode})", FAMILIES[family])
 
     def run(timeout: float) -> object:
-        client = clients[timeout]
-        return _outcome_of(lambda: operation.module.sync(*operation.args(api), client=client, **operation.kwargs()))
+        if mode == "sync":
+            client = clients.sync_clients[timeout]
+            return _outcome_of(lambda: operation.module.sync(*operation.args(api), client=client, **operation.kwargs()))
+        coroutine: Coroutine[Any, Any, object] = operation.module.asyncio(
+            *operation.args(api), client=clients.async_clients[timeout], **operation.kwargs()
+        )
+        return _outcome_of(lambda: clients.runner.run(coroutine))
 
     @figures.fuzz(FAMILIES[family])
     @given(answer=answers(operation, family))
@@ -557,35 +579,6 @@ def test_sync_client_answers_every_generated_response_as_documented(
         exercise(api, operation, answer, run, outcomes)
 
     fuzz()
-    outcomes.check(api)
-
-
-@pytest.mark.timeout(120 * figures.SCALE)
-@pytest.mark.parametrize("operation, family", _families())
-def test_async_client_answers_every_generated_response_as_documented(
-    api: MockApi, operation: Operation, family: str
-) -> None:
-    outcomes = Outcomes(figures.CATEGORIES["test_response_fuzzing.py"] + " (asyncio)", FAMILIES[family])
-    with asyncio.Runner() as runner:
-        made = {timeout: api.connect(timeout=timeout, retries=None) for timeout in (TIMEOUT, SHORT_TIMEOUT)}
-
-        def run(timeout: float) -> object:
-            client = made[timeout]
-            coroutine: Coroutine[Any, Any, object] = operation.module.asyncio(
-                *operation.args(api), client=client, **operation.kwargs()
-            )
-            return _outcome_of(lambda: runner.run(coroutine))
-
-        @figures.fuzz(FAMILIES[family])
-        @given(answer=answers(operation, family))
-        def fuzz(answer: Answer) -> None:
-            exercise(api, operation, answer, run, outcomes)
-
-        try:
-            fuzz()
-        finally:
-            for client in made.values():
-                runner.run(client.get_async_httpx_client().aclose())
     outcomes.check(api)
 
 
