@@ -8,7 +8,8 @@ like a consumer would. The later refusals (same version again, missing INDEX_URL
 same `publish` recipe with `make -o build`, which reuses the build just made instead of re-running
 `make check` and the build for each of them.
 
-Every server and virtualenv lives under pytest's tmp_path and is stopped in a `finally`, failures included.
+The index server and the virtualenv live under pytest's tmp_path and are stopped or removed in a `finally`,
+failures included; the installed package is run against the session's local server (tests/conftest.py).
 The upload password is random, passed only through the environment, and checked to appear in no output.
 """
 
@@ -40,7 +41,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from tests.support.mock_api import MockApi
+from tests.support.mock_api import MockApi, terminate
 
 # The module's first test also pays for its fixtures (two full `make publish` runs, a virtualenv).
 pytestmark = pytest.mark.timeout(300)
@@ -133,17 +134,6 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path, de
     raise RuntimeError(f"pypiserver did not answer at {url}:\n{log.read_text(errors='replace')}")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a server process: terminate, then kill if it does not exit within 10 seconds."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 def write_htpasswd(path: Path, username: str, password: str) -> None:
     """An Apache htpasswd file with one login, as pypiserver's -P takes it (written with passlib)."""
     with warnings.catch_warnings():
@@ -176,7 +166,7 @@ def running_index(folder: Path) -> Iterator[Index]:
         wait_until_serving(url, process, log, time.monotonic() + 30)
         yield Index(url=url, packages=packages, password=password, log=log)
     finally:
-        stop(process)
+        terminate(process)
 
 
 def scrubbed_environment(**extra: str) -> Env:
@@ -375,11 +365,10 @@ def consumer_python(published: Published, tmp_path_factory: pytest.TempPathFacto
         shutil.rmtree(venv, ignore_errors=True)
 
 
-def test_the_installed_package_runs_the_four_operations(consumer_python: Path, tmp_path: Path) -> None:
-    with MockApi.start(key_id=f"app_{secrets.token_hex(12)}", secret=secrets.token_urlsafe(24)) as api:
-        env = scrubbed_environment(SUNCO_KEY_ID=api.key_id, SUNCO_KEY_SECRET=api.secret)
-        command = [str(consumer_python), "-I", str(CONSUMER), api.url, api.app_id, api.integration_id]
-        result = run(command, env, timeout=120, cwd=tmp_path)
+def test_the_installed_package_runs_the_four_operations(consumer_python: Path, api: MockApi, tmp_path: Path) -> None:
+    env = scrubbed_environment(SUNCO_KEY_ID=api.key_id, SUNCO_KEY_SECRET=api.secret)
+    command = [str(consumer_python), "-I", str(CONSUMER), api.url, api.app_id, api.integration_id]
+    result = run(command, env, timeout=120, cwd=tmp_path)
     assert result.returncode == 0, shown(result)
     outcome = json.loads(result.output.strip().splitlines()[-1])
     assert Path(outcome["module"]).is_relative_to(consumer_python.parent.parent), outcome["module"]

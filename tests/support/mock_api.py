@@ -110,7 +110,7 @@ class MockApi:
         except (MockApiError, httpx.HTTPError) as exc:
             if control is not None:
                 control.close()
-            _terminate(process)
+            terminate(process)
             message = f"the local server did not start: {exc}\n--- its stderr ---\n{_read(stderr)}"
             stderr.close()
             raise MockApiError(message) from None
@@ -163,7 +163,7 @@ class MockApi:
         if self._stderr_text is not None:
             return
         self._control.close()
-        _terminate(self._process)
+        terminate(self._process)
         self._stderr_text = _read(self._stderr)
         self._stderr.close()
 
@@ -196,7 +196,8 @@ def _first_line(process: subprocess.Popen[bytes], timeout: float) -> str:
     return data.partition(b"\n")[0].decode(errors="replace").strip()
 
 
-def _terminate(process: subprocess.Popen[bytes]) -> None:
+def terminate(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server process: SIGTERM, then SIGKILL if it has not exited within STOP_TIMEOUT; close its pipes."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
