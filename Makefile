@@ -83,7 +83,7 @@ nginx:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null \
 	  && { [ ! -s /run/nginx.pid ] || $$SUDO /usr/sbin/nginx -s quit; }; }
 
-bench: $(BENCH_READY) nginx ## Benchmark vs raw httpx, http.client and the official SDK on local nginx (~12 min): bench/results.md
+bench: $(BENCH_READY) nginx ## Benchmark vs raw httpx, http.client and the official SDK on local nginx (~14 min): bench/results.md
 	$(BIN)/python bench/run.py
 
 bench-check: $(BENCH_READY) nginx ## Short benchmark (~1 min); fails when a ratio is worse than bench/baseline.json's

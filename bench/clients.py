@@ -116,19 +116,73 @@ def sunco_keys_stack_calls(url: str) -> dict[str, SyncCall]:
     return raw_calls(connect(*CREDENTIALS, base_url=url).get_httpx_client())
 
 
+def nginx_replay(url: str) -> Callable[[httpx.Request], httpx.Response]:
+    """An `httpx.MockTransport` handler answering the three operations' requests from memory, with the answers
+    nginx gave them once, up front: a client over it runs httpx's own layer and nothing of the network."""
+    import httpx
+
+    answers: dict[tuple[str, str], tuple[int, list[tuple[bytes, bytes]], bytes]] = {}
+    with httpx.Client(base_url=url, auth=httpx.BasicAuth(*CREDENTIALS)) as live:
+        for method, path, body in (
+            ("GET", f"{KEY_PATH}/{KEY_ID}", None),
+            ("GET", KEY_PATH, None),
+            ("POST", KEY_PATH, {"displayName": DISPLAY_NAME}),
+        ):
+            answer = live.request(method, path, json=body)
+            answers[(method, str(answer.request.url))] = (answer.status_code, answer.headers.raw, answer.content)
+
+    def replay(request: httpx.Request) -> httpx.Response:
+        status, headers, content = answers[(request.method, str(request.url))]
+        return httpx.Response(status, headers=headers, content=content)
+
+    return replay
+
+
+def httpx_in_memory_calls(url: str) -> dict[str, SyncCall]:
+    """httpx's own client layer alone: raw `httpx.Client` with Basic auth over nginx's answers replayed from memory."""
+    import httpx
+
+    transport = httpx.MockTransport(nginx_replay(url))
+    return raw_calls(httpx.Client(base_url=url, auth=httpx.BasicAuth(*CREDENTIALS), transport=transport))
+
+
+JsonCall = Callable[[str, str, bytes | None], Any]
+
+
+def json_calls(call: JsonCall) -> dict[str, SyncCall]:
+    """The three operations through `call(method, path, body)`, which checks the status and decodes the JSON."""
+
+    def get() -> str:
+        return str(call("GET", f"{KEY_PATH}/{KEY_ID}", None)["key"]["id"])
+
+    def list_() -> str:
+        return str(call("GET", KEY_PATH, None)["keys"][0]["id"])
+
+    def create() -> str:
+        return str(call("POST", KEY_PATH, json.dumps({"displayName": DISPLAY_NAME}).encode())["key"]["id"])
+
+    return {"get": get, "list": list_, "create": create}
+
+
+def basic_headers() -> tuple[dict[str, str], dict[str, str]]:
+    """Precomputed request headers (Basic auth, JSON accepted), without and with a JSON body."""
+    import base64
+
+    token = base64.b64encode(":".join(CREDENTIALS).encode()).decode()
+    headers = {"Authorization": f"Basic {token}", "Accept": "application/json"}
+    return headers, {**headers, "Content-Type": "application/json"}
+
+
 def http_client_calls(url: str) -> dict[str, SyncCall]:
     """The floor: the standard library's `http.client` on one connection, a precomputed Basic header, json.loads."""
-    import base64
     import http.client
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port)
-    token = base64.b64encode(":".join(CREDENTIALS).encode()).decode()
-    headers = {"Authorization": f"Basic {token}", "Accept": "application/json"}
-    post_headers = {**headers, "Content-Type": "application/json"}
+    headers, post_headers = basic_headers()
 
-    def call(method: str, path: str, body: bytes | None = None) -> Any:
+    def call(method: str, path: str, body: bytes | None) -> Any:
         connection.request(method, path, body=body, headers=post_headers if body is not None else headers)
         response = connection.getresponse()
         data = response.read()
@@ -136,16 +190,23 @@ def http_client_calls(url: str) -> dict[str, SyncCall]:
             raise RuntimeError(f"HTTP {response.status}")
         return json.loads(data)
 
-    def get() -> str:
-        return str(call("GET", f"{KEY_PATH}/{KEY_ID}")["key"]["id"])
+    return json_calls(call)
 
-    def list_() -> str:
-        return str(call("GET", KEY_PATH)["keys"][0]["id"])
 
-    def create() -> str:
-        return str(call("POST", KEY_PATH, json.dumps({"displayName": DISPLAY_NAME}).encode())["key"]["id"])
+def urllib3_calls(url: str) -> dict[str, SyncCall]:
+    """The official SDK's HTTP library by hand: urllib3's `PoolManager`, a precomputed Basic header, json.loads."""
+    import urllib3
 
-    return {"get": get, "list": list_, "create": create}
+    pool = urllib3.PoolManager()
+    headers, post_headers = basic_headers()
+
+    def call(method: str, path: str, body: bytes | None) -> Any:
+        response = pool.request(method, url + path, body=body, headers=post_headers if body is not None else headers)
+        if not 200 <= response.status < 300:
+            raise RuntimeError(f"HTTP {response.status}")
+        return json.loads(response.data)
+
+    return json_calls(call)
 
 
 def official_calls(url: str) -> dict[str, SyncCall]:
@@ -209,12 +270,8 @@ def sunco_keys_async_calls(url: str, async_backend: Literal["aiohttp", "httpx"] 
     return {"get": get, "list": list_, "create": create}
 
 
-def httpx_async_calls(url: str) -> dict[str, AsyncCall]:
-    """Raw `httpx.AsyncClient` with its defaults (a pool of at most 100 connections) and Basic auth."""
-    import httpx
-
-    # No pool timeout: with 1000 calls queued on its 100 connections, httpx's default 5 s would fail the run.
-    client = httpx.AsyncClient(base_url=url, auth=httpx.BasicAuth(*CREDENTIALS), timeout=httpx.Timeout(30, pool=None))
+def raw_async_calls(client: httpx.AsyncClient) -> dict[str, AsyncCall]:
+    """`get` through an `httpx.AsyncClient` by hand: status checked, JSON decoded, nothing else."""
 
     async def get() -> str:
         response = await client.get(f"{KEY_PATH}/{KEY_ID}")
@@ -224,11 +281,48 @@ def httpx_async_calls(url: str) -> dict[str, AsyncCall]:
     return {"get": get}
 
 
+def httpx_async_calls(url: str) -> dict[str, AsyncCall]:
+    """Raw `httpx.AsyncClient` with its defaults (a pool of at most 100 connections) and Basic auth."""
+    import httpx
+
+    # No pool timeout: with 1000 calls queued on its 100 connections, httpx's default 5 s would fail the run.
+    timeout = httpx.Timeout(30, pool=None)
+    return raw_async_calls(httpx.AsyncClient(base_url=url, auth=httpx.BasicAuth(*CREDENTIALS), timeout=timeout))
+
+
+def httpx_async_in_memory_calls(url: str) -> dict[str, AsyncCall]:
+    """httpx's own async client layer alone: raw `httpx.AsyncClient` over nginx's answers replayed from memory."""
+    import httpx
+
+    transport = httpx.MockTransport(nginx_replay(url))
+    return raw_async_calls(httpx.AsyncClient(base_url=url, auth=httpx.BasicAuth(*CREDENTIALS), transport=transport))
+
+
+def aiohttp_calls(url: str) -> dict[str, AsyncCall]:
+    """The async HTTP library under sunco_keys by hand: one aiohttp `ClientSession` (its default pool of 100
+    connections), a precomputed Basic header, json.loads."""
+    import aiohttp
+
+    headers, _ = basic_headers()
+    sessions: list[aiohttp.ClientSession] = []  # made on the first call: a session belongs to the running loop
+
+    async def get() -> str:
+        if not sessions:
+            sessions.append(aiohttp.ClientSession())
+        async with sessions[0].get(f"{url}{KEY_PATH}/{KEY_ID}", headers=headers) as response:
+            response.raise_for_status()
+            return str(json.loads(await response.read())["key"]["id"])
+
+    return {"get": get}
+
+
 SYNC_CLIENTS: dict[str, Callable[[str], dict[str, SyncCall]]] = {
     "sunco_keys": sunco_keys_calls,
     "sunco_keys_stack": sunco_keys_stack_calls,
     "httpx": httpx_calls,
     "http_client": http_client_calls,
+    "urllib3": urllib3_calls,
+    "httpx_in_memory": httpx_in_memory_calls,
     "official": official_calls,
 }
 ASYNC_CLIENTS: dict[str, Callable[[str], dict[str, AsyncCall]]] = {
@@ -236,6 +330,8 @@ ASYNC_CLIENTS: dict[str, Callable[[str], dict[str, AsyncCall]]] = {
     # The async backend before bench/: httpx's own AsyncHTTPTransport (httpcore).
     "sunco_keys_async_httpx": lambda url: sunco_keys_async_calls(url, "httpx"),
     "httpx_async": httpx_async_calls,
+    "httpx_async_in_memory": httpx_async_in_memory_calls,
+    "aiohttp": aiohttp_calls,
 }
 # ------------------------------------------------------------------------------------------------- workloads
 
@@ -338,7 +434,12 @@ def run_gather(client: str, url: str, concurrency: int, repeats: int = GATHER_RE
     if len(results) != concurrency or set(results) != {EXPECTED_KEY_ID}:
         raise RuntimeError(f"{client} gather decoded {set(results)!r}")
     rates = sorted(concurrency / seconds for seconds in elapsed)
-    return {"calls_per_s": rates[len(rates) // 2], "best_calls_per_s": rates[-1], "concurrency": concurrency}
+    return {
+        "calls_per_s": rates[len(rates) // 2],
+        "best_calls_per_s": rates[-1],
+        "best_us_per_call": 1e6 / rates[-1],  # what one call costs at full throughput: parts of a client add up
+        "concurrency": concurrency,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,8 @@ Round = dict[str, Any]
 
 @dataclass(frozen=True)
 class Ratio:
-    """One ratio: `numerator`'s `metric` over `denominator`'s, both from `section`/`workload` of one round."""
+    """One ratio: `numerator`'s `metric` (plus `also`'s, if named) over `denominator`'s, all from
+    `section`/`workload` of one round."""
 
     name: str
     label: str
@@ -27,11 +28,15 @@ class Ratio:
     metric: str
     higher_is_better: bool = False
     target: float | None = None
+    also: str | None = None
 
     def of(self, measured: Round) -> float | None:
-        """The ratio in one round; None when either side was not measured in it."""
+        """The ratio in one round; None when any side was not measured in it."""
         group = measured.get(self.section, {}).get(self.workload, {})
         top, bottom = group.get(self.numerator, {}).get(self.metric), group.get(self.denominator, {}).get(self.metric)
+        if self.also is not None and top is not None:
+            extra = group.get(self.also, {}).get(self.metric)
+            top = None if extra is None else float(top) + float(extra)
         if top is None or not bottom:
             return None
         return float(top) / float(bottom)
@@ -197,7 +202,67 @@ RATIOS: tuple[Ratio, ...] = (
         "httpx",
         "median_us",
     ),
+    # What any client built on httpx pays before its own code, against the SDK's whole call (the stretch target).
+    Ratio(
+        "httpx_layer_get_vs_official",
+        "context: sync `get`: httpx's own client layer, responses replayed from memory / official SDK",
+        "latency",
+        "get",
+        "httpx_in_memory",
+        "official",
+        "median_us",
+    ),
+    Ratio(
+        "urllib3_get_vs_official",
+        "context: sync `get`: urllib3 by hand (the SDK's HTTP library) / official SDK",
+        "latency",
+        "get",
+        "urllib3",
+        "official",
+        "median_us",
+    ),
+    Ratio(
+        "httpx_layer_plus_urllib3_get_vs_official",
+        "context: sync `get`: httpx's own layer + urllib3 by hand / official SDK (httpx over a pooled library)",
+        "latency",
+        "get",
+        "httpx_in_memory",
+        "official",
+        "median_us",
+        also="urllib3",
+    ),
     *_gather(200, 1.0),
+    # What sunco_keys' async stack costs before its own code: httpx's layer and aiohttp, each alone.
+    Ratio(
+        "httpx_layer_gather200_vs_official",
+        "context: 200 concurrent gets: httpx.AsyncClient's own layer, responses from memory / official SDK (calls/s)",
+        "gather",
+        "200",
+        "httpx_async_in_memory",
+        "official",
+        "best_calls_per_s",
+        higher_is_better=True,
+    ),
+    Ratio(
+        "aiohttp_gather200_vs_official",
+        "context: 200 concurrent gets: aiohttp by hand / official SDK (calls/s)",
+        "gather",
+        "200",
+        "aiohttp",
+        "official",
+        "best_calls_per_s",
+        higher_is_better=True,
+    ),
+    Ratio(
+        "httpx_layer_plus_aiohttp_gather200_vs_official",
+        "context: 200 concurrent gets: time per call of httpx's own layer + aiohttp by hand / official SDK",
+        "gather",
+        "200",
+        "httpx_async_in_memory",
+        "official",
+        "best_us_per_call",
+        also="aiohttp",
+    ),
     *_gather(1000, None),
     *_imports("import", "", targets=True),
     *_imports("import_dev", " in .venv", targets=False),

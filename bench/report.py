@@ -16,7 +16,11 @@ CLIENT_NAMES = {
     "sunco_keys_async_httpx": 'sunco_keys async, `async_backend="httpx"` (before)',
     "httpx": "raw httpx.Client",
     "httpx_async": "raw httpx.AsyncClient",
+    "httpx_async_in_memory": "raw httpx.AsyncClient, responses replayed from memory (httpx's own layer)",
+    "aiohttp": "raw aiohttp (the HTTP library under sunco_keys async)",
     "http_client": "raw http.client (floor)",
+    "urllib3": "raw urllib3 (the official SDK's HTTP library)",
+    "httpx_in_memory": "raw httpx.Client, responses replayed from memory (httpx's own layer)",
     "official": "official SDK 17.0.1",
     "python": "bare interpreter",
 }

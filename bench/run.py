@@ -35,10 +35,29 @@ from bench.server import ServerError, nginx_binary, nginx_server
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 PYTHON = sys.executable
-LATENCY_CLIENTS = ("sunco_keys", "sunco_keys_stack", "sunco_keys_async", "httpx", "http_client", "official")
-GATHER_CLIENTS = ("sunco_keys_async", "sunco_keys_async_httpx", "httpx_async", "official")
-# httpcore's async pool is so slow with 1000 calls queued (~130 calls/s) that these run at 200 only.
-SLOW_AT_1000 = ("sunco_keys_async_httpx",)
+LATENCY_CLIENTS = (
+    "sunco_keys",
+    "sunco_keys_stack",
+    "sunco_keys_async",
+    "httpx",
+    "http_client",
+    "official",
+    # Context for the stretch target: the two parts of any client built on httpx over a pooled HTTP library.
+    "httpx_in_memory",
+    "urllib3",
+)
+GATHER_CLIENTS = (
+    "sunco_keys_async",
+    "sunco_keys_async_httpx",
+    "httpx_async",
+    "official",
+    # Context for the 200-call target: the two parts of sunco_keys' async stack, each alone.
+    "httpx_async_in_memory",
+    "aiohttp",
+)
+# At 200 concurrent calls only: httpcore's async pool, so slow with 1000 calls queued (~130 calls/s), and the
+# parts measured as context for the 200-call target.
+AT_200_ONLY = ("sunco_keys_async_httpx", "httpx_async_in_memory", "aiohttp")
 IMPORT_TARGETS = ("python", "httpx", "sunco_keys", "sunco_keys_connect", "official")
 # Import cost is measured where users import the packages: a fresh venv with only the runtime dependencies
 # (generated/pyproject.toml's, pinned as in requirements-dev.txt) and the official SDK ("clean"); and in .venv
@@ -213,7 +232,7 @@ def measure_round(
         results = measured["gather"].setdefault(str(concurrency), {})
         repeats = max(2, plan.gather_repeats * 200 // concurrency)
         for client in rotated(plan.gather_clients, index):
-            if concurrency <= 200 or client not in SLOW_AT_1000:
+            if concurrency <= 200 or client not in AT_200_ONLY:
                 results[client] = run_client(url, client, "gather", concurrency, repeats)
     for env, python in pythons.items():
         progress(f"round {index + 1}: imports ({env})")

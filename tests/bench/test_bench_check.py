@@ -102,3 +102,23 @@ def test_ratios_are_taken_within_each_round_and_summarized_over_rounds() -> None
     spread = summarize(rounds)["sync_get_vs_httpx"]
     assert spread.rounds == 2
     assert [spread.low, spread.median, spread.high] == pytest.approx([1.1, 1.15, 1.2])
+
+
+def test_a_summed_ratio_adds_its_second_part_and_skips_rounds_missing_any_part() -> None:
+    rounds = [
+        {
+            "latency": {
+                "get": {
+                    "httpx_in_memory": {"median_us": 300.0},
+                    "urllib3": {"median_us": 400.0},
+                    "official": {"median_us": 700.0},
+                }
+            }
+        },
+        {"latency": {"get": {"httpx_in_memory": {"median_us": 300.0}, "official": {"median_us": 600.0}}}},
+    ]
+    summary = summarize(rounds)
+    assert summary["httpx_layer_plus_urllib3_get_vs_official"].rounds == 1
+    assert summary["httpx_layer_plus_urllib3_get_vs_official"].median == pytest.approx(1.0)
+    assert summary["httpx_layer_get_vs_official"].rounds == 2
+    assert summary["urllib3_get_vs_official"].median == pytest.approx(400 / 700)
