@@ -1,8 +1,9 @@
 """The ratios the benchmark reports, how each is computed from one round's measurements, and its target.
 
 Every ratio is ours over a reference, measured in the same round (the clients are interleaved, so machine noise
-hits both sides alike). `higher_is_better` says which way is good: latency and import cost are better low,
-throughput is better high. No timing here, and no third-party import: bench-check's unit test imports this.
+hits both sides alike); the "context" ones put a part of every httpx-based client, alone, over the official SDK.
+`higher_is_better` says which way is good: latency and import cost are better low, throughput is better high.
+No timing here, and no third-party import: bench-check's unit test imports this.
 """
 
 from __future__ import annotations

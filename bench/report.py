@@ -183,7 +183,7 @@ def write_chart(summary: dict[str, Spread], path: Path) -> None:
         [f"{ratio.name} ({'higher' if ratio.higher_is_better else 'lower'} is better)" for ratio, _ in shown],
         fontsize=8,
     )
-    axes.set_xlabel("ratio, ours / reference (log scale); black tick = target; green met, red missed, grey no target")
+    axes.set_xlabel("ratio to the reference (log scale); black tick = target; green met, red missed, grey no target")
     axes.set_title("sunco_keys vs raw httpx and the official SDK: median over rounds, whiskers min–max")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
