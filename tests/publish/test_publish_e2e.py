@@ -37,11 +37,11 @@ from email.parser import HeaderParser
 from pathlib import Path
 
 import pytest
-import yaml
 from packaging.requirements import Requirement
 from packaging.version import Version
 
 from tests.support.mock_api import MockApi, terminate
+from tests.support.spec import spec
 
 # The module's first test also pays for its fixtures (two full `make publish` runs, a virtualenv).
 pytestmark = pytest.mark.timeout(300)
@@ -56,8 +56,7 @@ SCRUBBED_PREFIXES = ("MAKE", "MFLAGS")
 
 def spec_version() -> str:
     """info.version of openapi.yaml: the version every build must carry."""
-    document = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
-    return str(document["info"]["version"])
+    return str(spec().document["info"]["version"])
 
 
 VERSION = spec_version()
@@ -268,9 +267,9 @@ def test_wheel_has_complete_metadata_types_and_the_hand_written_lib(published: P
     requirements = {Requirement(line).name: Requirement(line) for line in headers.get_all("Requires-Dist") or []}
     assert {"attrs", "httpx", "httpx-retries", "pyjwt"} <= set(requirements), sorted(requirements)
     for requirement in requirements.values():  # a floor on every dependency, and a ceiling on every 0.x one
-        floors = [Version(spec.version) for spec in requirement.specifier if spec.operator == ">="]
+        floors = [Version(bound.version) for bound in requirement.specifier if bound.operator == ">="]
         assert floors, requirement
-        assert floors[0].major >= 1 or any(spec.operator == "<" for spec in requirement.specifier), requirement
+        assert floors[0].major >= 1 or any(bound.operator == "<" for bound in requirement.specifier), requirement
     assert headers["Description-Content-Type"] == "text/markdown"
     description = headers.get_payload()
     assert isinstance(description, str) and description.lstrip().startswith("# sunco-keys")
@@ -388,10 +387,10 @@ def test_build_refuses_a_stale_generated_tree(tmp_path: Path) -> None:
     for name in ("templates", "scripts", "generated"):
         shutil.copytree(ROOT / name, copy / name, ignore=ignore)
     (copy / ".venv").symlink_to(ROOT / ".venv")
-    spec = copy / "openapi.yaml"
-    text = spec.read_text(encoding="utf-8")
+    spec_file = copy / "openapi.yaml"
+    text = spec_file.read_text(encoding="utf-8")
     assert f"  version: {VERSION}\n" in text
-    spec.write_text(text.replace(f"  version: {VERSION}\n", "  version: 999.0.0\n", 1), encoding="utf-8")
+    spec_file.write_text(text.replace(f"  version: {VERSION}\n", "  version: 999.0.0\n", 1), encoding="utf-8")
     dist = copy / "dist"
     # -o .venv/.ready: the copy shares the real .venv, which must not be reinstalled from the copy.
     command = ["make", "--no-print-directory", "-C", str(copy), "-o", ".venv/.ready", "build", f"DIST={dist}"]

@@ -33,9 +33,9 @@ SERVER_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "mock_server.p
 # The server's own defaults (scripts/mock_server.py); a test checks that they agree.
 DEFAULT_KEY_ID = "app_64f0c1d2e3a4b5c6d7e8f901"
 # A LOCAL DEVELOPMENT DEFAULT, not a credential of any real account.
+DEFAULT_SECRET = "local-dev-only_mock-server-secret_not-a-real-credential_0123456789abcdefghijklmnopqrst"
 # A key id of the right shape that the server never issues (for 404s and for paths that need some key id).
 MISSING_KEY = "int_000000000000000000000000"
-DEFAULT_SECRET = "local-dev-only_mock-server-secret_not-a-real-credential_0123456789abcdefghijklmnopqrst"
 SECRET_ENV = "SUNCO_MOCK_SECRET"
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 5.0

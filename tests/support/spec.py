@@ -5,12 +5,11 @@ Shared by the contract tests (tests/contract/postman.py) and the fuzz strategies
 
 from __future__ import annotations
 
-import functools
 import importlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
@@ -168,7 +167,7 @@ class Spec:
             raise ContractError(f"{what} does not match the schema at {pointer}: {found}")
 
 
-@functools.cache
+@cache
 def spec() -> Spec:
     """openapi.yaml, loaded once per test process."""
     return Spec.load()
