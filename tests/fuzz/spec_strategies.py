@@ -24,7 +24,6 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # j
 from tests.support.spec import JSON, Operation
 from tests.support.spec import spec as shared_spec
 
-JSON_MEDIA_TYPE = JSON
 # Keywords that only describe (the generator ignores them for validation too).
 DESCRIPTIVE = frozenset({"description", "example", "examples", "title", "deprecated", "readOnly", "writeOnly"})
 UNDERSTOOD = DESCRIPTIVE | {
@@ -54,15 +53,7 @@ def spec() -> Mapping[str, Any]:
 
 def resolve(schema: Schema) -> Schema:
     """`schema` with a local `$ref` followed (repeatedly)."""
-    while "$ref" in schema:
-        reference = schema["$ref"]
-        if not isinstance(reference, str) or not reference.startswith("#/"):
-            raise NotImplementedError(f"only local references are supported, got {reference!r}")
-        target: Any = spec()
-        for part in reference[2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        schema = target
-    return schema
+    return shared_spec().resolve_object(schema)
 
 
 def validator(schema: Schema) -> Any:
@@ -100,8 +91,8 @@ def response_schemas() -> list[ResponseSchema]:
     for operation in operations():
         for status, response in operation.definition["responses"].items():
             content = resolve(response).get("content", {})
-            if JSON_MEDIA_TYPE in content:
-                schema = content[JSON_MEDIA_TYPE]["schema"]
+            if JSON in content:
+                schema = content[JSON]["schema"]
                 found.append(
                     ResponseSchema(operation.operation_id, operation.method, operation.template, str(status), schema)
                 )
@@ -114,7 +105,7 @@ def request_schemas() -> list[tuple[str, Schema]]:
     for operation in operations():
         body = operation.definition.get("requestBody")
         if body is not None:
-            found.append((operation.operation_id, resolve(body)["content"][JSON_MEDIA_TYPE]["schema"]))
+            found.append((operation.operation_id, resolve(body)["content"][JSON]["schema"]))
     return found
 
 

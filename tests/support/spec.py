@@ -38,6 +38,13 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
+def _local_pointer(ref: object, where: str) -> str:
+    """The JSON pointer of a local `$ref` ("#/components/..."); anything else is refused."""
+    if not isinstance(ref, str) or not ref.startswith("#/"):
+        raise ContractError(f"{where}: only local references are supported, not {ref!r}")
+    return ref[1:]
+
+
 @dataclass(frozen=True)
 class Operation:
     """One operation of the spec: where it sits in the document and the generated module that calls it."""
@@ -73,10 +80,7 @@ class Spec:
         """The object at `pointer`, following `$ref`s (responses may be references); returns its own pointer too."""
         contents = cast(Mapping[str, Any], self._resolver.lookup(f"{SPEC_URI}#{pointer}").contents)
         while "$ref" in contents:
-            ref = str(contents["$ref"])
-            if not ref.startswith("#/"):
-                raise ContractError(f"{pointer}: only local references are supported, not {ref}")
-            pointer = ref[1:]
+            pointer = _local_pointer(contents["$ref"], pointer)
             contents = cast(Mapping[str, Any], self._resolver.lookup(f"{SPEC_URI}#{pointer}").contents)
         return pointer, contents
 
@@ -104,8 +108,9 @@ class Spec:
         return tuple(found)
 
     def resolve_object(self, value: Mapping[str, Any]) -> Mapping[str, Any]:
+        """`value`, or what its `$ref` (followed repeatedly) points at."""
         if "$ref" in value:
-            return self.resolve(str(value["$ref"]).removeprefix("#"))[1]
+            return self.resolve(_local_pointer(value["$ref"], "an object"))[1]
         return value
 
     def match(self, method: str, template: str, what: str) -> Operation:
