@@ -122,14 +122,19 @@ def nginx_replay(url: str) -> Callable[[httpx.Request], httpx.Response]:
     import httpx
 
     answers: dict[tuple[str, str], tuple[int, list[tuple[bytes, bytes]], bytes]] = {}
-    with httpx.Client(base_url=url, auth=httpx.BasicAuth(*CREDENTIALS)) as live:
-        for method, path, body in (
-            ("GET", f"{KEY_PATH}/{KEY_ID}", None),
-            ("GET", KEY_PATH, None),
-            ("POST", KEY_PATH, {"displayName": DISPLAY_NAME}),
-        ):
-            answer = live.request(method, path, json=body)
-            answers[(method, str(answer.request.url))] = (answer.status_code, answer.headers.raw, answer.content)
+
+    def keep(answer: httpx.Response) -> None:
+        answer.read()
+        answers[(answer.request.method, str(answer.request.url))] = (
+            answer.status_code,
+            answer.headers.raw,
+            answer.content,
+        )
+
+    live = httpx.Client(base_url=url, auth=httpx.BasicAuth(*CREDENTIALS), event_hooks={"response": [keep]})
+    with live:
+        for call in raw_calls(live).values():  # the very requests the timed clients send
+            call()
 
     def replay(request: httpx.Request) -> httpx.Response:
         status, headers, content = answers[(request.method, str(request.url))]
