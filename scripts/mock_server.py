@@ -63,9 +63,12 @@ The control API (under `/__mock__/`, unauthenticated, never logged, never faulte
         connection is closed;
         `"html"`: a proxy's HTML error page (text/html);
         `"empty"`: no body at all (Content-Length 0, no Content-Type);
-        `"raw"`: `raw_body` (a str, required with this kind) sent as is, labelled application/json.
+        `"raw"`: `raw_body` (a str, required with this kind) sent as is, labelled application/json;
+        `"endless"`: a JSON list of keys that never ends (chunked, as fast as the client reads), until the client
+        hangs up.
       With status 204 or 304 the answer has no body whatever the kind (HTTP allows none there).
     - `content_type` (str): replaces the Content-Type of the answer.
+    - `drip` (number > 0, at most 60, seconds): send the body one byte at a time, waiting this long after each.
     - `drop` (bool): close the connection without any answer (after processing, if it is processed).
     - `method` (str, case-insensitive): only requests with this method match.
     - `path` (str starting with `/`): only requests whose raw path (as on the wire, without the query string)
@@ -125,7 +128,7 @@ READ_LIMIT = 16 * 1024 * 1024
 CONTROL_PREFIX = "/__mock__/"
 JSON_TYPE = "application/json; charset=utf-8"
 SCOPES = {"app_": "app", "act_": "account", "svc_": "account"}
-BODY_KINDS = ("json", "malformed", "truncated", "html", "empty", "raw")
+BODY_KINDS = ("json", "malformed", "truncated", "html", "empty", "raw", "endless")
 # Statuses whose answers never carry a body (RFC 9110 §15.3.5, §15.4.5), whatever body a fault asks for.
 BODILESS_STATUSES = frozenset({204, 304})
 FAULT_FIELDS = frozenset(
@@ -138,6 +141,7 @@ FAULT_FIELDS = frozenset(
         "raw_body",
         "content_type",
         "drop",
+        "drip",
         "method",
         "path",
         "times",
@@ -206,6 +210,7 @@ class Fault:
     raw_body: str = ""
     content_type: str | None = None
     drop: bool = False
+    drip: float | None = None
     method: str | None = None
     path: str | None = None
     times: int = 1
@@ -267,11 +272,24 @@ class Fault:
         if not isinstance(drop, bool):
             raise ValueError("drop must be true or false")
         fault.drop = drop
+        drip = spec.get("drip")
+        if drip is not None:
+            if isinstance(drip, bool) or not isinstance(drip, int | float) or not 0 < drip <= 60:
+                raise ValueError("drip must be a number of seconds above 0, at most 60")
+            fault.drip = float(drip)
         times = spec.get("times", 1)
         if not _is_int(times) or times < 1:
             raise ValueError("times must be an integer of at least 1")
         fault.times = times
         return fault
+
+
+async def _write_endlessly(response: web.StreamResponse) -> None:
+    """Write a JSON list of keys that never ends; returns only by the client hanging up (ConnectionError)."""
+    await response.write(b'{"keys": [')
+    chunk = b'{"id": "int_000000000000000000000000", "displayName": "endless"}, ' * 1024
+    while True:
+        await response.write(chunk)
 
 
 def _is_int(value: object) -> bool:
@@ -484,14 +502,28 @@ class ApiState:
         response = web.StreamResponse(status=answer.status, headers=answer.headers)
         if content_type is not None:
             response.headers["Content-Type"] = content_type
-        response.content_length = len(encoded)
+        endless = fault.body == "endless" and answer.status not in BODILESS_STATUSES
+        if endless:
+            response.enable_chunked_encoding()
+        else:
+            response.content_length = len(encoded)
         await response.prepare(request)
-        if fault.body == "truncated":
-            await response.write(encoded[: max(1, len(encoded) // 2)])
-            _close(request)
-            return response
-        await response.write(encoded)
-        await response.write_eof()
+        try:
+            if endless:
+                await _write_endlessly(response)
+            if fault.body == "truncated":
+                await response.write(encoded[: max(1, len(encoded) // 2)])
+                _close(request)
+                return response
+            if fault.drip is not None:
+                for index in range(len(encoded)):
+                    await response.write(encoded[index : index + 1])
+                    await asyncio.sleep(fault.drip)
+            else:
+                await response.write(encoded)
+            await response.write_eof()
+        except ConnectionError:
+            pass  # the client hung up part-way (as it should, on an endless or dripping body)
         return response
 
     # --- the control API ------------------------------------------------------------------------------------

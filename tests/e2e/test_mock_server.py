@@ -507,6 +507,28 @@ def test_drop_with_an_error_status_changes_nothing(api: MockApi, http: httpx.Cli
     assert list_ids(http, api) == []
 
 
+def test_drip_sends_the_body_a_byte_at_a_time(api: MockApi, http: httpx.Client) -> None:
+    api.inject({"status": 404, "drip": 0.01, "method": "GET"})
+    with http.stream("GET", keys_path(api)) as response:
+        chunks = list(response.iter_raw())
+    assert response.status_code == 404
+    assert len(chunks) > 10 and all(len(chunk) == 1 for chunk in chunks)
+    assert json.loads(b"".join(chunks))["errors"][0]["code"] == "not_found"
+
+
+def test_endless_body_streams_until_the_client_hangs_up(api: MockApi, http: httpx.Client) -> None:
+    api.inject({"body": "endless", "method": "GET"})
+    received = 0
+    with http.stream("GET", keys_path(api)) as response:
+        assert "Content-Length" not in response.headers and response.headers["Transfer-Encoding"] == "chunked"
+        for chunk in response.iter_raw():
+            received += len(chunk)
+            if received > 4 * 1024 * 1024:
+                break
+    assert received > 4 * 1024 * 1024
+    assert http.get(keys_path(api)).status_code == 200  # the server goes on serving
+
+
 def test_faults_apply_in_order_times_over(api: MockApi, http: httpx.Client) -> None:
     api.inject({"status": 502}, {"status": 503, "times": 2})
     assert [http.get(keys_path(api)).status_code for _ in range(4)] == [502, 503, 503, 200]
@@ -543,6 +565,9 @@ def test_control_api_is_neither_faulted_nor_logged(api: MockApi, http: httpx.Cli
         {"delay": "1"},
         {"times": 0},
         {"drop": "yes"},
+        {"drip": 0},
+        {"drip": 61},
+        {"drip": True},
         {"path": "v2/apps"},
         {"retry_after": 1},
         {"set_cookie": "a=b\r\nX-Injected: 1"},

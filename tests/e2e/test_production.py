@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 import sunco_keys
@@ -285,6 +286,65 @@ def test_truncated_create_response_never_leaks_the_secret(api: MockApi, calls: C
         calls.create()
     for text in (str(caught.value), repr(caught.value), caught.value.body_excerpt, repr(caught.value.__cause__)):
         assert secret not in text and KEY_SECRET_MARKER not in text
+
+
+def test_a_create_answered_in_an_undocumented_way_keeps_the_whole_answer(api: MockApi, calls: Calls) -> None:
+    api.inject({"status": 200, "method": "POST"})  # processed: the key exists, but 200 is not create's status
+    with pytest.raises(sunco_keys.ResponseDecodeError, match="may have taken effect") as caught:
+        calls.create()
+    answer = caught.value.response
+    assert answer is not None and answer.status_code == 200
+    created = answer.json()["key"]
+    assert created["secret"].startswith(KEY_SECRET_MARKER)  # the only copy of the new key's secret is not lost
+    assert [key.id for key in calls.list().keys] == [created["id"]]
+    for text in (str(caught.value), repr(caught.value), repr(answer)):
+        assert KEY_SECRET_MARKER not in text
+
+
+def chained(error: BaseException) -> Iterator[BaseException]:
+    """`error` and every exception it chains to, explicitly or not."""
+    seen: list[BaseException] = []
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is not None and all(current is not s for s in seen):
+            seen.append(current)
+            pending += [current.__cause__, current.__context__]
+    return iter(seen)
+
+
+def test_a_malformed_answer_through_aiohttp_chains_to_nothing_holding_the_credentials(api: MockApi) -> None:
+    # A header line over aiohttp's 8190-byte limit: aiohttp's error keeps the request's headers in its request_info.
+    api.inject({"set_cookie": "a=" + "x" * 9000, "method": "GET", "times": 2})
+    for auth in ("basic", "jwt"):
+        with Calls(api, connect(api, auth=auth, retries=0), "async") as calls:
+            with pytest.raises(sunco_keys.TransportError, match="RemoteProtocolError") as caught:
+                calls.list()
+            credentials = calls.client._httpx_args["auth"]
+            sent = next(credentials.auth_flow(httpx.Request("GET", api.url))).headers["Authorization"].split()[1]
+        for error in chained(caught.value):
+            assert sent not in repr(error) and api.secret not in repr(error)
+            assert sent not in repr(vars(error)) and api.secret not in repr(vars(error))
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_body_dripping_in_ends_the_call_at_its_read_timeout(api: MockApi, mode: str) -> None:
+    api.inject({"drip": 0.05, "method": "GET"})  # ~40 bytes a second: the list would take seconds to arrive
+    with Calls(api, connect(api, timeout=0.5, retries=0), mode) as calls:
+        started = time.monotonic()
+        with pytest.raises(sunco_keys.TransportError, match="ReadTimeout.*read timeout"):
+            calls.list()
+        assert time.monotonic() - started < 2.0  # the body's whole time is bounded, by ~0.5 s plus one read
+        assert calls.list().keys == []  # a new connection serves the next call
+
+
+def test_an_endless_body_is_refused_past_its_size_limit_and_not_retried(api: MockApi, calls: Calls) -> None:
+    api.inject({"body": "endless", "method": "GET"})
+    with pytest.raises(sunco_keys.ResponseDecodeError, match="larger than 16777216 bytes") as caught:
+        calls.list()
+    assert caught.value.status_code == 200 and caught.value.body_excerpt.startswith('{"keys": [{"id": "int_')
+    assert len(api_requests(api, "GET")) == 1
+    assert calls.list().keys == []
 
 
 def test_detailed_functions_return_the_response_for_2xx(api: MockApi, calls: Calls) -> None:

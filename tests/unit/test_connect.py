@@ -97,6 +97,13 @@ def test_base_url_from_the_environment_when_no_target_is_given(monkeypatch: pyte
         ({"timeout": "5"}, "timeout must be"),
         ({"retries": -1}, "retries must be"),
         ({"retries": "3"}, "retries must be"),
+        ({"timeout": float("nan")}, "timeout must be"),
+        ({"timeout": float("inf")}, "timeout must be"),
+        ({"subdomain": 5}, "subdomain must be a str"),
+        ({"region": ["us"]}, "region must be a str"),
+        ({"verify": 5}, "verify must be a bool, an SSLContext or the path"),
+        ({"verify": "/no/such/ca-bundle.pem"}, "not a readable CA bundle .FileNotFoundError"),
+        ({"verify": __file__}, "not a readable CA bundle .SSLError"),
     ],
 )
 def test_bad_arguments_are_refused_with_a_clear_error(kwargs: dict[str, object], message: str) -> None:
@@ -104,6 +111,36 @@ def test_bad_arguments_are_refused_with_a_clear_error(kwargs: dict[str, object],
         sunco_keys.connect("app_1", SECRET, **kwargs)  # type: ignore[arg-type]
     assert "hunter2" not in str(caught.value)
     assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("key_id", "secret", "message"),
+    [
+        (123, SECRET, "key_id must be a str, got int"),
+        ("app_1", b"bytes-secret", "secret must be a str, got bytes"),
+        ("app_1", SECRET + "\ud800", "secret is not valid text"),
+        ("app:1", SECRET, "key_id must not contain ':'"),
+    ],
+)
+@pytest.mark.parametrize("auth", ["basic", "jwt"])
+def test_bad_credentials_are_refused_before_any_request(
+    key_id: object, secret: object, message: str, auth: str
+) -> None:
+    with pytest.raises(sunco_keys.InvalidArgumentError, match=message) as caught:
+        sunco_keys.connect(key_id, secret, auth=auth)  # type: ignore[arg-type]
+    assert caught.value.__context__ is None and caught.value.__cause__ is None  # a UnicodeEncodeError holds the text
+    assert SECRET not in str(caught.value) and "bytes-secret" not in str(caught.value)
+
+
+def test_a_ca_bundle_path_becomes_an_ssl_context_checked_at_connect() -> None:
+    import ssl
+
+    import certifi
+
+    transport = options(sunco_keys.connect("app_1", SECRET, verify=certifi.where()))["transport"]
+    assert isinstance(transport, SuncoTransport)
+    verify = transport._attempts._options["verify"]
+    assert isinstance(verify, ssl.SSLContext) and verify.cert_store_stats()["x509_ca"] > 100  # certifi's CAs
 
 
 def test_default_timeout_fits_a_management_api() -> None:
@@ -128,7 +165,16 @@ def test_retries_setting(retries: object, attempts: int | None) -> None:
     assert (transport.policy.max_attempts if transport.policy else None) == attempts
 
 
-@pytest.mark.parametrize("kwargs", [{"max_attempts": 0}, {"backoff_factor": -1}, {"max_total_wait": "1"}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"max_attempts": 0},
+        {"backoff_factor": -1},
+        {"max_total_wait": "1"},
+        {"backoff_factor": float("nan")},
+        {"max_backoff": float("inf")},
+    ],
+)
 def test_bad_retry_policy_is_refused(kwargs: dict[str, object]) -> None:
     with pytest.raises(sunco_keys.InvalidArgumentError):
         sunco_keys.RetryPolicy(**kwargs)  # type: ignore[arg-type]
@@ -172,7 +218,8 @@ def test_package_exports_load_lazily_and_never_shadow_generated_modules() -> Non
 
 def test_importing_the_endpoints_loads_no_optional_machinery() -> None:
     """`import sunco_keys` with its endpoints stays light (bench/results.md, import cost): connect, the transport,
-    auth, the error classes, PyJWT, aiohttp and httpx-retries load on first use, and still work then."""
+    auth, the error classes, PyJWT, aiohttp and httpx-retries load on first use, and still work then. (The models
+    load lib.redaction: it shows what a server adds to a model with credentials masked.)"""
     run_in_a_fresh_interpreter(
         "import sys\n"
         "import sunco_keys\n"
@@ -180,7 +227,7 @@ def test_importing_the_endpoints_loads_no_optional_machinery() -> None:
         "from sunco_keys.api.custom_integration_api_keys import list_custom_integration_keys\n"
         "from sunco_keys.api.custom_integration_api_keys import create_custom_integration_key\n"
         "from sunco_keys.api.custom_integration_api_keys import delete_custom_integration_key\n"
-        "lazy = ['sunco_keys.lib.' + m for m in ('connection', 'transport', 'auth', 'errors', 'redaction')]\n"
+        "lazy = ['sunco_keys.lib.' + m for m in ('connection', 'transport', 'auth', 'errors', 'body_limits')]\n"
         "lazy += ['jwt', 'aiohttp', 'httpx_aiohttp', 'httpx_retries']\n"
         "loaded = [m for m in lazy if m in sys.modules]\n"
         "assert not loaded, loaded\n"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
+import ssl
 from typing import Literal
 
 import httpx
@@ -35,7 +37,7 @@ def connect(
     base_url: str | None = None,
     timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
     retries: RetryPolicy | int | None = RetryPolicy(),
-    verify: bool | str = True,
+    verify: bool | str | ssl.SSLContext = True,
     async_backend: Literal["aiohttp", "httpx"] = "aiohttp",
 ) -> Client:
     """A generated `Client` with credentials, retries and typed errors configured; usable sync, async, as a context manager.
@@ -52,16 +54,52 @@ def connect(
     missing = [env for env, value in ((KEY_ID_ENV, key_id), (SECRET_ENV, secret)) if not value]
     if missing:
         raise InvalidArgumentError("no API key credentials: pass key_id= and secret= or set " + " and ".join(missing))
-    assert key_id is not None and secret is not None
+    _check_credential("key_id", key_id)
+    _check_credential("secret", secret)
+    assert isinstance(key_id, str) and isinstance(secret, str)
     return Client(
         base_url=_base_url(region, subdomain, base_url),
         timeout=_timeout(timeout),
         raise_on_unexpected_status=True,
         httpx_args={
             "auth": _auth(auth, scope, key_id, secret),
-            "transport": SuncoTransport(_policy(retries), async_backend=async_backend, verify=verify),
+            "transport": SuncoTransport(_policy(retries), async_backend=async_backend, verify=_verify(verify)),
         },
     )
+
+
+def _check_credential(name: str, value: object) -> None:
+    """Refuse a key id or secret that is not text sendable as UTF-8; the message never holds the value."""
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"{name} must be a str, got {type(value).__name__}")
+    if not _is_utf8(value):  # raised here, not in an except block: a UnicodeEncodeError would carry the value
+        raise InvalidArgumentError(f"{name} is not valid text: it holds a lone surrogate")
+    if name == "key_id" and ":" in value:
+        raise InvalidArgumentError("key_id must not contain ':' (it would end the Basic auth user name)")
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _verify(verify: object) -> bool | ssl.SSLContext:
+    """`verify` as httpx takes it, checked now rather than at the first call: a CA bundle path becomes an SSLContext."""
+    if isinstance(verify, bool | ssl.SSLContext):
+        return verify
+    if not isinstance(verify, str):
+        raise InvalidArgumentError(
+            f"verify must be a bool, an SSLContext or the path of a CA bundle, got {type(verify).__name__}"
+        )
+    directory = os.path.isdir(verify)
+    try:
+        return ssl.create_default_context(capath=verify) if directory else ssl.create_default_context(cafile=verify)
+    except OSError as exc:  # ssl.SSLError is an OSError too
+        reason = f"{type(exc).__name__}: {exc.strerror or exc}"
+    raise InvalidArgumentError(f"verify={verify!r} is not a readable CA bundle ({reason})")
 
 
 def _auth(auth: str, scope: str, key_id: str, secret: str) -> httpx.Auth:
@@ -75,6 +113,9 @@ def _auth(auth: str, scope: str, key_id: str, secret: str) -> httpx.Auth:
 
 
 def _base_url(region: str | None, subdomain: str | None, base_url: str | None) -> str:
+    for name, value in (("region", region), ("subdomain", subdomain)):
+        if value is not None and not isinstance(value, str):
+            raise InvalidArgumentError(f"{name} must be a str, got {type(value).__name__}")
     chosen = [name for name, value in (("region", region), ("subdomain", subdomain), ("base_url", base_url)) if value]
     if len(chosen) > 1:
         raise InvalidArgumentError(f"give only one of region, subdomain and base_url, not {' and '.join(chosen)}")
@@ -118,7 +159,13 @@ def _is_loopback(host: str) -> bool:
 def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     if isinstance(timeout, httpx.Timeout):
         return timeout
-    if timeout is None or isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+    if (
+        timeout is None
+        or isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
         raise InvalidArgumentError(f"timeout must be a positive number of seconds or an httpx.Timeout, got {timeout!r}")
     return httpx.Timeout(timeout, connect=min(float(timeout), DEFAULT_TIMEOUT.connect or timeout))
 

@@ -103,7 +103,7 @@ def _refusal(response: httpx.Response, reason: str) -> ResponseDecodeError:
     from .errors import ResponseDecodeError  # imported on a refusal only: `import sunco_keys` stays light
 
     content_type = response.headers.get("Content-Type", "")
-    return ResponseDecodeError(response.status_code, content_type, response.content, reason)
+    return ResponseDecodeError(response.status_code, content_type, response.content, reason, response)
 
 
 def check_types(model: Any) -> None:

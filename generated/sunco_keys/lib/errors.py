@@ -31,15 +31,23 @@ class TransportError(SuncoKeysError):
 
 
 class ResponseDecodeError(SuncoKeysError):
-    """A response body was not the documented JSON: not JSON at all, or not the documented shape."""
+    """A response body was not the documented JSON: not JSON at all, or not the documented shape.
 
-    def __init__(self, status_code: int, content_type: str, body: bytes, reason: str) -> None:
+    `response` is the whole answer, body included, never shown in the message: after a 2xx the request may have
+    taken effect (a create's answer holds the new key's only copy of its secret), so nothing of it is lost.
+    """
+
+    def __init__(
+        self, status_code: int, content_type: str, body: bytes, reason: str, response: httpx.Response | None = None
+    ) -> None:
         self.status_code = status_code
         self.content_type = content_type
         self.body_excerpt = excerpt(body)
+        self.response = response
+        took_effect = " (the request may have taken effect: the whole answer is in .response)"
         super().__init__(
             f"cannot decode the {status_code} response ({content_type or 'no content type'}): {reason}; "
-            f"body starts {self.body_excerpt!r}"
+            f"body starts {self.body_excerpt!r}" + (took_effect if 200 <= status_code < 300 else "")
         )
 
 

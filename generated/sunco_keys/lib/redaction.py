@@ -1,19 +1,82 @@
-"""Masks credentials in text that may reach an exception message or a log line."""
+"""Masks credentials in what may reach an exception message, a log line or a repr."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
-# The value of a JSON member named like a credential: a string (to its closing quote, or the end of a truncated
-# body), an array, or any other value up to the next delimiter.
-_SECRET_MEMBER = re.compile(
-    rb'("(?:secret|password|token)"\s*:\s*)("(?:[^"\\]|\\.)*"?|\[[^\]]*\]?|[^,}\]]*)', re.IGNORECASE
-)
-MASK = b'"***"'
+MASK = "***"
+# A JSON member is a credential when its name says so, in any case and spelling: secret, previousSecret,
+# client_secret, password, access_token, Authorization, credentials, private_key...
+_CREDENTIAL_NAME = re.compile(r"secret|passw|token|authori[sz]ation|credential|private_?key", re.IGNORECASE)
+# In text that is not JSON (truncated, or not JSON at all), a member's name: a string literal, then a colon.
+_MEMBER_NAME = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*')
+# The value after a credential's name there: a string (to its closing quote, or the end of a truncated body) or a
+# scalar up to the next delimiter. Anything else (an object, an array) is masked to the end of the text.
+_STRING_OR_SCALAR = re.compile(r'"(?:[^"\\]|\\.)*"?|[-\w.+]*(?=\s*[,}\]]|\s*$)')
+
+
+def is_credential_name(name: object) -> bool:
+    """Whether a member called `name` holds a credential."""
+    return isinstance(name, str) and _CREDENTIAL_NAME.search(name) is not None
+
+
+def masked(value: Any) -> Any:
+    """A copy of a JSON-like value with the value of every credential-named member, at any depth, replaced by MASK."""
+    if isinstance(value, dict):
+        return {name: MASK if is_credential_name(name) else masked(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [masked(item) for item in value]
+    return value
+
+
+def masked_repr(value: Any) -> str:
+    """repr() of `value` with credentials masked: for attrs' `field(repr=...)` of what a server may add to a model."""
+    try:
+        return repr(masked(value))
+    except RecursionError:
+        return "{...}"
 
 
 def excerpt(body: bytes, limit: int = 200) -> str:
-    """The first `limit` bytes of a body as text, with every credential-like JSON value masked."""
-    masked = _SECRET_MEMBER.sub(lambda m: m.group(1) + MASK, body)
-    text = masked[:limit].decode("utf-8", errors="replace")
-    return text + ("..." if len(masked) > limit else "")
+    """The first `limit` characters of a body as text, with every credential-like JSON value masked.
+
+    A body that is JSON (UTF-8, -16 or -32) is decoded and masked member by member; any other text is scanned for
+    `"name": value` pairs, whose names are read with their escapes (`"\\u0073ecret"` is `secret`).
+    """
+    text = _text(body)
+    try:
+        shown = json.dumps(masked(json.loads(text)), ensure_ascii=False)
+    except (ValueError, RecursionError):
+        shown = _masked_text(text)
+    return shown[:limit] + ("..." if len(shown) > limit else "")
+
+
+def _text(body: bytes) -> str:
+    try:
+        encoding = json.detect_encoding(body)
+    except (TypeError, ValueError):
+        encoding = "utf-8"
+    return body.decode(encoding, errors="replace")
+
+
+def _masked_text(text: str) -> str:
+    parts: list[str] = []
+    position = 0
+    for member in _MEMBER_NAME.finditer(text):
+        if member.start() < position or not is_credential_name(_name(member.group(1))):
+            continue
+        value = _STRING_OR_SCALAR.match(text, member.end())
+        end = value.end() if value is not None and value.end() > member.end() else len(text)
+        parts += [text[position : member.end()], f'"{MASK}"']
+        position = end
+    return "".join(parts) + text[position:]
+
+
+def _name(literal: str) -> str:
+    try:
+        name = json.loads(f'"{literal}"')
+    except ValueError:
+        return literal
+    return name if isinstance(name, str) else literal

@@ -2,7 +2,8 @@
 
 Layers, outermost first: `SuncoTransport` maps what comes back (non-2xx -> ApiError, network failure ->
 TransportError); `httpx_retries.RetryTransport` retries by the rule of the request's method; `_Attempts`
-sends each attempt on a lazily created transport, reads the body, and logs each retry.
+sends each attempt on a lazily created transport, reads the body (bounded in time and size, lib/body_limits.py),
+and logs each retry.
 
 Sync requests go through httpx's own `HTTPTransport`. Async requests go through aiohttp's connection pool
 behind httpx's transport interface (httpx-aiohttp) by default: httpcore's async pool rescans every connection
@@ -13,11 +14,13 @@ than through aiohttp (bench/results.md). `async_backend="httpx"` keeps httpx's o
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from .body_limits import bound
 from .errors import InvalidArgumentError, TransportError, error_for, request_path
 
 if TYPE_CHECKING:
@@ -51,8 +54,8 @@ class RetryPolicy:
             raise InvalidArgumentError(f"max_attempts must be an int of at least 1, got {self.max_attempts!r}")
         for name in ("backoff_factor", "max_backoff", "max_total_wait"):
             value = getattr(self, name)
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-                raise InvalidArgumentError(f"{name} must be a number of seconds >= 0, got {value!r}")
+            if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+                raise InvalidArgumentError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
 
     def retry_for(self, method: str) -> Retry:
         """The httpx-retries rule for requests of `method`."""
@@ -104,7 +107,12 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
             self._sync = httpx.HTTPTransport(**self._options)
         try:
             response = self._sync.handle_request(request)
-            response.read()
+            bound(response, request)
+            try:
+                response.read()
+            except BaseException:
+                response.close()  # a body refused part-way leaves the connection unusable: it is closed, not reused
+                raise
         except httpx.RequestError as exc:
             self._outcome(request, type(exc).__name__)
             raise
@@ -116,21 +124,29 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if self._async is None:
             self._async = self._new_async_transport()
         try:
-            try:
-                response = await self._async.handle_async_request(request)
-                try:
-                    await response.aread()
-                except BaseException:
-                    await response.aclose()  # aiohttp frees (closes) the connection only then, not at a failed read
-                    raise
-            except self._foreign_errors as exc:
-                # Retried like httpcore's answer to a malformed response would be.
-                raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request) from exc
+            response = await self._read_async(request)
         except httpx.RequestError as exc:
             self._outcome(request, type(exc).__name__)
             raise
         self._outcome(request, f"HTTP {response.status_code}")
         return response
+
+    async def _read_async(self, request: httpx.Request) -> httpx.Response:
+        assert self._async is not None
+        try:
+            response = await self._async.handle_async_request(request)
+            bound(response, request)
+            try:
+                await response.aread()
+            except BaseException:
+                await response.aclose()  # aiohttp frees (closes) the connection only then, not at a failed read
+                raise
+            return response
+        except self._foreign_errors as exc:
+            # Retried like httpcore's answer to a malformed response would be. Raised outside this block, so that
+            # nothing chains to aiohttp's error: its request_info holds the request's headers, Authorization too.
+            failure = httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request)
+        raise failure
 
     def _new_async_transport(self) -> httpx.AsyncBaseTransport:
         if self._async_backend == "httpx":

@@ -6,6 +6,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..lib.redaction import masked_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ApiKey")
@@ -22,7 +23,7 @@ class ApiKey:
     secret: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ The secret of the API key, used when signing JWTs or accessing the API using Basic Authentication. A
     credential: never shown in a repr. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=masked_repr)
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

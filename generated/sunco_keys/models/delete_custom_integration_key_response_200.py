@@ -6,12 +6,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..lib.redaction import masked_repr
+
 T = TypeVar("T", bound="DeleteCustomIntegrationKeyResponse200")
 
 
 @_attrs_define
 class DeleteCustomIntegrationKeyResponse200:
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=masked_repr)
 
     def to_dict(self) -> dict[str, Any]:
 

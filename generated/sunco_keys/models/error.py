@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..lib.redaction import masked_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Error")
@@ -17,7 +18,7 @@ class Error:
     """ The error code, classifying similar errors. """
     title: str | Unset = UNSET
     """ A short description of the error. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=masked_repr)
 
     def to_dict(self) -> dict[str, Any]:
         code = self.code

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..lib.redaction import masked_repr
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ T = TypeVar("T", bound="ErrorResponse")
 class ErrorResponse:
     errors: list[Error] | Unset = UNSET
     """ List of errors that occurred. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=masked_repr)
 
     def to_dict(self) -> dict[str, Any]:
         errors: list[dict[str, Any]] | Unset = UNSET

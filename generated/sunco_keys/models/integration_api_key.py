@@ -6,6 +6,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..lib.redaction import masked_repr
+
 T = TypeVar("T", bound="IntegrationApiKey")
 
 
@@ -13,7 +15,7 @@ T = TypeVar("T", bound="IntegrationApiKey")
 class IntegrationApiKey:
     display_name: str
     """ The name of the API key. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=masked_repr)
 
     def to_dict(self) -> dict[str, Any]:
         display_name = self.display_name
