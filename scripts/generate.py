@@ -36,12 +36,13 @@ def validate_spec(spec: Path) -> None:
     """
     from openapi_spec_validator import validate
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+    from referencing.exceptions import Unresolvable
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
     try:
         document = YAML(typ="safe").load(spec.read_text(encoding="utf-8"))
-    except (OSError, YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, YAMLError) as exc:
         raise GenerationError(f"{spec.name}: cannot be read as YAML: {exc}") from exc
     if not isinstance(document, dict):
         raise GenerationError(f"{spec.name}: expected a mapping at the top level")
@@ -52,6 +53,10 @@ def validate_spec(spec: Path) -> None:
         raise GenerationError(f"{spec.name} is not valid OpenAPI at {where}: {exc.message}") from exc
     except (ValueError, TypeError) as exc:  # what the validator raises for YAML that is no JSON document
         raise GenerationError(f"{spec.name} is not valid OpenAPI: {exc}") from exc
+    except Unresolvable as exc:  # a $ref to a file or a URL: the spec must be self-contained
+        raise GenerationError(f"{spec.name}: a $ref cannot be resolved within the document: {exc}") from exc
+    except RecursionError as exc:  # $refs that lead back to themselves
+        raise GenerationError(f"{spec.name}: its $refs refer to each other in a loop") from exc
 
 
 def run_generator(destination: Path) -> Path:

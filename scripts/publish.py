@@ -143,12 +143,23 @@ def read_config(env: Mapping[str, str]) -> Config:
 
 
 def check_url(variable: str, url: str) -> None:
-    """Refuse a URL that is not http(s) or that carries credentials (they belong in TWINE_USERNAME/PASSWORD)."""
-    parts = urlsplit(url)
-    if "@" in parts.netloc or "@" in url.split("/", 1)[0]:
+    """Refuse a URL that is not http(s), that carries credentials (they belong in TWINE_USERNAME/PASSWORD) or a
+    query (where a password could hide), or that httpx cannot request."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (read for its check: a port that is not a number raises ValueError)
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        problem: str | None = f"{variable} is not a valid URL ({exc})"
+    else:
+        problem = None
+    if problem is not None or "@" in parts.netloc or "@" in url.split("/", 1)[0]:
         raise PublishError(
-            f"{variable} must not contain credentials: set TWINE_USERNAME and TWINE_PASSWORD instead", exit_code=2
+            problem or f"{variable} must not contain credentials: set TWINE_USERNAME and TWINE_PASSWORD instead",
+            exit_code=2,
         )
+    if parts.query or parts.fragment:
+        raise PublishError(f"{variable} must not have a query or a fragment", exit_code=2)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise PublishError(f"{variable} must be an http:// or https:// URL, not {url!r}", exit_code=2)
 
@@ -235,7 +246,14 @@ def http_client(config: Config, transport: httpx.BaseTransport | None = None) ->
     """
     verify: ssl.SSLContext | bool = True
     if config.ca_bundle:
-        verify = ssl.create_default_context(cafile=config.ca_bundle)
+        try:
+            verify = ssl.create_default_context(cafile=config.ca_bundle)
+        except OSError as exc:  # ssl.SSLError too: a file that holds no certificate
+            problem: str | None = f"TWINE_CERT={config.ca_bundle!r} is not a readable CA bundle: {exc.strerror or exc}"
+        else:
+            problem = None
+        if problem is not None:
+            raise PublishError(problem, exit_code=2)
     return httpx.Client(
         auth=config.login,
         verify=verify,
@@ -246,7 +264,7 @@ def http_client(config: Config, transport: httpx.BaseTransport | None = None) ->
     )
 
 
-def unreachable(url: str, exc: httpx.HTTPError) -> PublishError:
+def unreachable(url: str, exc: httpx.HTTPError | httpx.InvalidURL) -> PublishError:
     """The error for an index that could not be reached at all."""
     reason = str(exc) or type(exc).__name__
     return PublishError(f"cannot reach the index at {url}: {reason}. Is INDEX_URL right and the index up?")
@@ -261,7 +279,7 @@ def check_upload_access(client: httpx.Client, config: Config) -> None:
     form = {":action": "file_upload", "protocol_version": "1"}
     try:
         response = client.post(config.upload_url, data=form)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise unreachable(config.upload_url, exc) from exc
     status = response.status_code
     who = f"user {config.username!r}" if config.username else "no user"
@@ -334,12 +352,22 @@ def parse_simple_html(page: str) -> list[IndexFile]:
 
 
 def parse_simple_json(page: str) -> list[IndexFile]:
-    """The files of a PEP 691 project page."""
-    document = json.loads(page)
+    """The files of a PEP 691 project page; PublishError when the page is not one."""
+    try:
+        document = json.loads(page)
+    except ValueError as exc:
+        raise PublishError(f"the index's project page is not JSON, though labelled so ({exc})") from None
+    entries = document.get("files") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise PublishError("the index's project page is not a PEP 691 page: it has no list of files")
     files = []
-    for entry in document.get("files", []):
-        digest = entry.get("hashes", {}).get("sha256")
-        files.append(IndexFile(str(entry["filename"]), str(digest).lower() if digest else None))
+    for entry in entries:
+        filename = entry.get("filename") if isinstance(entry, dict) else None
+        hashes = entry.get("hashes", {}) if isinstance(entry, dict) else None
+        if not isinstance(filename, str) or not isinstance(hashes, dict):
+            raise PublishError(f"the index's project page lists a file it does not describe: {str(entry)[:200]}")
+        digest = hashes.get("sha256")
+        files.append(IndexFile(filename, str(digest).lower() if digest else None))
     return files
 
 
@@ -351,7 +379,7 @@ def check_simple_root(client: httpx.Client, config: Config) -> None:
     try:
         with client.stream("GET", config.simple_url, headers={"Accept": SIMPLE_ACCEPT}) as response:
             status = response.status_code
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise unreachable(config.simple_url, exc) from exc
     if status != 200:
         raise PublishError(
@@ -370,7 +398,7 @@ def index_files(client: httpx.Client, config: Config, name: str) -> list[IndexFi
     for _ in range(MAX_REDIRECTS):
         try:
             response = client.get(url, headers={"Accept": SIMPLE_ACCEPT})
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise unreachable(url, exc) from exc
         if not response.is_redirect:
             break
@@ -496,7 +524,14 @@ def publish(dist: Path, env: Mapping[str, str]) -> str:
         code, output = twine_upload(config, to_upload, env)
         if output:
             print(output, flush=True)
-        now = release_on_index(client, config, release)
+        try:
+            now = release_on_index(client, config, release)
+        except PublishError as exc:
+            if code == 0:
+                raise
+            raise PublishError(
+                f"twine could not upload {label} (exit {code}), and what the index now holds cannot be read: {exc}"
+            ) from None
     if code != 0:
         raise PublishError(
             f"twine could not upload {label} (exit {code}). The index now holds {describe(now)} of it; "

@@ -90,13 +90,25 @@ def test_a_generated_file_edited_by_hand_or_added_is_named(project: Path) -> Non
         (lambda text: text.replace("paths:", "paths:\n  : :", 1), "not valid OpenAPI"),
         (lambda text: text.replace("paths:", "paths: [", 1), "cannot be read as YAML"),
         (lambda text: text.replace("operationId: GetCustomIntegrationKey", "operationId: 5"), "not valid OpenAPI"),
+        (lambda text: text.replace("title:", "title: \udcff", 1), "cannot be read as YAML"),  # byte 0xff: not UTF-8
+        (lambda text: text.replace('"#/components/schemas/apiKey"', '"elsewhere.yaml#/apiKey"'), "cannot be resolved"),
+        (
+            lambda text: text.replace(
+                "  schemas:\n",
+                '  schemas:\n    LoopA:\n      $ref: "#/components/schemas/LoopB"\n'
+                '    LoopB:\n      $ref: "#/components/schemas/LoopA"\n',
+                1,
+            ).replace('"#/components/schemas/apiKey"', '"#/components/schemas/LoopA"', 1),
+            "in a loop",
+        ),
     ],
 )
 def test_a_bad_spec_is_refused_with_a_clear_error_and_generated_is_untouched(
     project: Path, breakage: object, message: str
 ) -> None:
     spec = project / "openapi.yaml"
-    spec.write_text(breakage(spec.read_text(encoding="utf-8")))  # type: ignore[operator]
+    broken = breakage(spec.read_text(encoding="utf-8"))  # type: ignore[operator]
+    spec.write_text(broken, encoding="utf-8", errors="surrogateescape")  # a lone \udcff is written as the byte 0xff
     result = generate(project)
     assert result.returncode == 2
     assert result.stderr.startswith("error: openapi.yaml")

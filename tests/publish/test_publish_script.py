@@ -48,13 +48,34 @@ def test_missing_index_url_is_a_usage_error() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["ftp://index.example/", "index.example", "https://user:pw@index.example/", "ftp://u:pw@x/", "u:pw@host"]
+    "url",
+    [
+        "ftp://index.example/",
+        "index.example",
+        "https://user:pw@index.example/",
+        "ftp://u:pw@x/",
+        "u:pw@host",
+        "http://[::1/",
+        "http://index.example:abc/",
+        "http://index.example/\x07/",
+        "https://index.example/?password=pw",
+    ],
 )
-def test_unusable_index_urls_are_refused(url: str) -> None:
+@pytest.mark.parametrize("variable", ["INDEX_URL", "INDEX_SIMPLE_URL"])
+def test_unusable_index_urls_are_refused(url: str, variable: str) -> None:
     with pytest.raises(publish.PublishError) as caught:
-        publish.read_config({"INDEX_URL": url})
+        publish.read_config({"INDEX_URL": UPLOAD, variable: url})
     assert caught.value.exit_code == 2
-    assert "pw@" not in str(caught.value)
+    assert variable in str(caught.value)
+    assert "pw@" not in str(caught.value) and "password=pw" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("ca_bundle", "reason"), [("/no/such/ca.pem", "No such file"), (__file__, "")])
+def test_an_unusable_twine_cert_is_a_usage_error(ca_bundle: str, reason: str) -> None:
+    cfg = publish.read_config({"INDEX_URL": UPLOAD, "TWINE_CERT": ca_bundle})
+    with pytest.raises(publish.PublishError, match=f"TWINE_CERT=.* is not a readable CA bundle: {reason}") as caught:
+        publish.http_client(cfg)
+    assert caught.value.exit_code == 2
 
 
 def test_the_simple_url_defaults_below_the_upload_url_and_can_be_set() -> None:
@@ -180,6 +201,23 @@ def test_a_redirect_within_the_index_is_followed() -> None:
         UPLOAD + "+simple/sunco-keys-moved/": httpx.Response(200, text=HTML),
     }
     assert len(read_index(routes)) == 3
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<html>",
+        "[]",
+        '{"files": null}',
+        '{"files": ["x"]}',
+        '{"files": [{"hashes": {}}]}',
+        '{"files": [{"filename": "x", "hashes": null}]}',
+    ],
+)
+def test_a_json_page_that_is_not_pep_691_is_an_error(page: str) -> None:
+    answer = httpx.Response(200, text=page, headers={"content-type": "application/vnd.pypi.simple.v1+json"})
+    with pytest.raises(publish.PublishError, match="the index's project page"):
+        read_index({UPLOAD + "+simple/sunco-keys/": answer})
 
 
 def test_an_unreadable_simple_page_is_an_error() -> None:
