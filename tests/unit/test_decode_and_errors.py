@@ -13,11 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sunco_keys
-from sunco_keys.api.custom_integration_api_keys import get_custom_integration_key, list_custom_integration_keys
+from sunco_keys.api.custom_integration_api_keys import (
+    create_custom_integration_key,
+    get_custom_integration_key,
+    list_custom_integration_keys,
+)
 from sunco_keys.lib.errors import error_for
-from sunco_keys.lib.paths import path_segment
+from sunco_keys.lib.paths import MAX_SEGMENT_LENGTH, path_segment
 from sunco_keys.lib.redaction import excerpt
-from sunco_keys.models import ErrorResponse, IntegrationApiKeyResponse
+from sunco_keys.models import ErrorResponse, IntegrationApiKey, IntegrationApiKeyResponse
 
 SECRET = "canary-secret-9d41be"
 KEY = {"id": "int_67a1110ef0305f4a391e9f01", "displayName": "My Test Key", "secret": SECRET}
@@ -192,6 +196,56 @@ def test_path_segment_encodes_into_one_segment(value: str, encoded: str) -> None
 def test_path_segment_refuses_what_would_change_the_endpoint(value: str) -> None:
     with pytest.raises(sunco_keys.InvalidArgumentError, match="key_id"):
         path_segment("key_id", value)
+
+
+def test_path_segment_refuses_an_id_too_long_to_send() -> None:
+    assert path_segment("key_id", "a" * MAX_SEGMENT_LENGTH) == "a" * MAX_SEGMENT_LENGTH
+    assert path_segment("key_id", "é" * (MAX_SEGMENT_LENGTH // 6)) == "%C3%A9" * (MAX_SEGMENT_LENGTH // 6)
+    for value in ("a" * (MAX_SEGMENT_LENGTH + 1), "é" * (MAX_SEGMENT_LENGTH // 6 + 1), "a" * 70_000):
+        with pytest.raises(sunco_keys.InvalidArgumentError, match="key_id is .* characters percent-encoded"):
+            path_segment("key_id", value)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (None, "body must be a IntegrationApiKey, not NoneType"),
+        ({"displayName": "x"}, "body must be a IntegrationApiKey, not dict"),
+        (IntegrationApiKey(display_name=float("nan")), "cannot be sent as JSON .ValueError"),  # type: ignore[arg-type]
+        (IntegrationApiKey(display_name=object()), "cannot be sent as JSON .TypeError"),  # type: ignore[arg-type]
+        (IntegrationApiKey(display_name="\ud800"), "cannot be sent as JSON .UnicodeEncodeError"),
+    ],
+)
+def test_a_body_that_cannot_be_sent_is_refused_before_sending(body: object, message: str) -> None:
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(201)
+
+    transport = httpx.MockTransport(record)
+    client = sunco_keys.Client(base_url="https://api.smooch.io", httpx_args={"transport": transport})
+    with pytest.raises(sunco_keys.InvalidArgumentError, match=message):
+        create_custom_integration_key.sync("app", "int", client=client, body=body)  # type: ignore[arg-type]
+    assert sent == []
+
+
+def test_a_body_is_sent_as_compact_utf8_json() -> None:
+    sent: list[httpx.Request] = []
+    answer = {"key": {"id": "int_1", "displayName": "clé"}}
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(201, json=answer)
+
+    transport = httpx.MockTransport(record)
+    client = sunco_keys.Client(base_url="https://api.smooch.io", httpx_args={"transport": transport})
+    created = create_custom_integration_key.sync(
+        "app", "int", client=client, body=IntegrationApiKey(display_name="clé")
+    )
+    assert created is not None and created.to_dict() == answer
+    assert sent[0].content == '{"displayName":"clé"}'.encode()
+    assert sent[0].headers["Content-Type"] == "application/json"
 
 
 @pytest.mark.parametrize("call", [lambda c: get_custom_integration_key.sync("app", "int", "", client=c)])

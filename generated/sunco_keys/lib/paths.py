@@ -13,6 +13,9 @@ _DOT_SEGMENTS = {".", ".."}
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
 # httpx refuses URL text, or a percent-encoded part of a URL, longer than this (httpx._urlparse.MAX_URL_LENGTH).
 _HTTPX_MAX_URL_LENGTH = 65_536
+# The longest id, percent-encoded, taken into a path: this API's ids are ~30 characters, and three segments this
+# long stay well within httpx's limit (which would otherwise fail the request with httpx.InvalidURL).
+MAX_SEGMENT_LENGTH = 16_384
 
 
 def path_segment(name: str, value: object) -> str:
@@ -20,18 +23,21 @@ def path_segment(name: str, value: object) -> str:
 
     `/`, `?`, `#`, `%`, CR/LF and non-ASCII are percent-encoded; an empty value or a dot segment would change
     which endpoint is reached (servers resolve `..`), so it is refused before anything is sent, as is a string
-    UTF-8 cannot encode (a lone surrogate), which no URL can carry.
+    UTF-8 cannot encode (a lone surrogate), which no URL can carry, and one longer than MAX_SEGMENT_LENGTH encoded.
     """
     if not isinstance(value, str):
         raise _invalid(f"{name} must be a str, not {type(value).__name__}")
     if value == "" or value in _DOT_SEGMENTS:
         raise _invalid(f"{name} must be a non-empty id other than '.' or '..', got {value!r}")
-    if _UNRESERVED(value):
+    if len(value) <= MAX_SEGMENT_LENGTH and _UNRESERVED(value):
         return value
     try:
-        return quote(value, safe="")
+        segment = quote(value, safe="")
     except UnicodeEncodeError:  # a lone surrogate ("\ud800"): no UTF-8 spelling, so no URL can carry it
         raise _invalid(f"{name} must be text UTF-8 can encode (no lone surrogates), got {value!r}") from None
+    if len(segment) > MAX_SEGMENT_LENGTH:
+        raise _invalid(f"{name} is {len(segment)} characters percent-encoded; at most {MAX_SEGMENT_LENGTH} are sent")
+    return segment
 
 
 def with_absolute_url(httpx_client: httpx.Client | httpx.AsyncClient, kwargs: dict[str, Any]) -> dict[str, Any]:

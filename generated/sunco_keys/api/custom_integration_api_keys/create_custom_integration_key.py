@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...lib.bodies import json_content
 from ...lib.decode import decode_body
 from ...lib.paths import path_segment, with_absolute_url
 from ...models.error_response import ErrorResponse
@@ -29,8 +30,7 @@ def _get_kwargs(
         ),
     }
 
-    _kwargs["json"] = body.to_dict()
-
+    _kwargs["content"] = json_content("body", body, IntegrationApiKey)
     headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
