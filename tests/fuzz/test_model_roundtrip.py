@@ -13,6 +13,7 @@ Seeded: `SUNCO_FUZZ_SEED` (tests/fuzz/figures.py); `SUNCO_FUZZ_SCALE` multiplies
 
 from __future__ import annotations
 
+import json
 import typing
 from types import ModuleType
 from typing import Any
@@ -198,7 +199,7 @@ def test_request_bodies_round_trip(operation_id: str, schema: Schema) -> None:
     def run(body: Json) -> None:
         figures.record(CATEGORY)
         assert check.is_valid(body)
-        sent = module._get_kwargs("app", "integration", body=model.from_dict(body))["json"]
-        assert sent == body
+        sent = module._get_kwargs("app", "integration", body=model.from_dict(body))["content"]
+        assert json.loads(sent) == body
 
     run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import string
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -21,7 +22,13 @@ from sunco_keys.api.custom_integration_api_keys import (
 from sunco_keys.lib.errors import error_for
 from sunco_keys.lib.paths import MAX_SEGMENT_LENGTH, path_segment
 from sunco_keys.lib.redaction import excerpt
-from sunco_keys.models import ErrorResponse, IntegrationApiKey, IntegrationApiKeyResponse
+from sunco_keys.models import (
+    ApiKey,
+    ErrorResponse,
+    IntegrationApiKey,
+    IntegrationApiKeyListResponse,
+    IntegrationApiKeyResponse,
+)
 
 SECRET = "canary-secret-9d41be"
 KEY = {"id": "int_67a1110ef0305f4a391e9f01", "displayName": "My Test Key", "secret": SECRET}
@@ -280,3 +287,22 @@ def test_path_segment_is_quote_for_every_value_it_accepts(value: str) -> None:
 def test_non_string_path_value_is_refused() -> None:
     with pytest.raises(sunco_keys.InvalidArgumentError, match="must be a str"):
         path_segment("app_id", 5)
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "named"),
+    [
+        (IntegrationApiKey, {}, "KeyError: 'displayName'"),
+        (ApiKey, None, "TypeError"),
+        (ApiKey, "int_1", "ValueError"),
+        (IntegrationApiKeyListResponse, {"keys": 5}, "TypeError"),
+        (IntegrationApiKeyResponse, {"key": None}, "ApiKey cannot be built from this NoneType"),
+    ],
+)
+def test_from_dict_refuses_what_is_not_of_the_models_shape(model: Any, data: object, named: str) -> None:
+    with pytest.raises(sunco_keys.InvalidArgumentError, match=f"cannot be built from this .*{named}|{named}"):
+        model.from_dict(data)
+
+
+def test_from_dict_still_builds_the_documented_shape() -> None:
+    assert IntegrationApiKeyResponse.from_dict({"key": KEY}).to_dict() == {"key": KEY}

@@ -7,7 +7,7 @@ import json
 import sys
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -61,6 +61,32 @@ def decode_body(parse: Callable[..., T], *, client: Any, response: httpx.Respons
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         raise _refusal(response, f"not the documented shape ({exc.__class__.__name__}: {exc})") from exc
     return parsed
+
+
+M = TypeVar("M")
+
+
+def checked_from_dict(parse: Callable[[type[M], Mapping[str, Any]], M]) -> Callable[[type[M], Mapping[str, Any]], M]:
+    """Wrap a generated model's `from_dict`: input not of the model's shape raises InvalidArgumentError (a
+    ValueError), not the KeyError, TypeError or AttributeError the generated parser stumbles into.
+
+    Only the shape of objects is checked this way; decode_body also holds what a response parses into to the
+    model's types and to the body it came from.
+    """
+
+    @functools.wraps(parse)
+    def from_dict(cls: type[M], src_dict: Mapping[str, Any]) -> M:
+        from .errors import InvalidArgumentError
+
+        try:
+            return parse(cls, src_dict)
+        except InvalidArgumentError:  # a nested model's, already explained
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+        raise InvalidArgumentError(f"{cls.__name__} cannot be built from this {type(src_dict).__name__} ({reason})")
+
+    return from_dict
 
 
 class DecodedResponse:

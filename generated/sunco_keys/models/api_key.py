@@ -6,6 +6,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..lib.decode import checked_from_dict
 from ..lib.redaction import masked_repr
 from ..types import UNSET, Unset
 
@@ -49,6 +50,7 @@ class ApiKey:
         return field_dict
 
     @classmethod
+    @checked_from_dict
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
         id = d.pop("id", UNSET)

@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..lib.decode import checked_from_dict
 from ..lib.redaction import masked_repr
 
 T = TypeVar("T", bound="DeleteCustomIntegrationKeyResponse200")
@@ -23,6 +24,7 @@ class DeleteCustomIntegrationKeyResponse200:
         return field_dict
 
     @classmethod
+    @checked_from_dict
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
         delete_custom_integration_key_response_200 = cls()

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..lib.decode import checked_from_dict
 from ..lib.redaction import masked_repr
 from ..types import UNSET, Unset
 
@@ -39,6 +40,7 @@ class ErrorResponse:
         return field_dict
 
     @classmethod
+    @checked_from_dict
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.error import Error  # noqa: PLC0415
 
