@@ -347,6 +347,21 @@ def test_an_endless_body_is_refused_past_its_size_limit_and_not_retried(api: Moc
     assert calls.list().keys == []
 
 
+@pytest.mark.parametrize("backend", ["aiohttp", "httpx"])
+def test_an_async_client_used_from_a_second_event_loop_says_so(api: MockApi, backend: str) -> None:
+    client = connect(api, async_backend=backend)
+    args = (api.app_id, api.integration_id)
+    first = asyncio.new_event_loop()
+    try:
+        assert first.run_until_complete(list_custom_integration_keys.asyncio(*args, client=client)) is not None
+        with pytest.raises(sunco_keys.InvalidArgumentError, match="event loop that first used it"):
+            asyncio.run(list_custom_integration_keys.asyncio(*args, client=client))
+        assert len(api_requests(api, "GET")) == 1  # refused before sending
+    finally:
+        first.run_until_complete(client.get_async_httpx_client().aclose())
+        first.close()
+
+
 def test_detailed_functions_return_the_response_for_2xx(api: MockApi, calls: Calls) -> None:
     key = calls.create().key
     response = calls.get(key.id, detailed=True)

@@ -83,6 +83,7 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._async_backend = async_backend
         self._sync: httpx.HTTPTransport | None = None
         self._async: httpx.AsyncBaseTransport | None = None
+        self._loop: object = None  # the asyncio loop the async transport's connections belong to
         # Errors of the async backend that it does not map to httpx's own (aiohttp's, for a malformed answer).
         self._foreign_errors: tuple[type[Exception], ...] = ()
 
@@ -120,9 +121,16 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return response
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self._before(request)
         if self._async is None:
             self._async = self._new_async_transport()
+            self._loop = _running_loop()
+        elif self._loop is not None and _running_loop() is not self._loop:
+            # Its pooled connections would fail with a bare RuntimeError ("Event loop is closed") or hang.
+            raise InvalidArgumentError(
+                "this client's async connections belong to the event loop that first used it (an earlier "
+                "asyncio.run()?): use one client per event loop, e.g. `async with connect() as client:` inside it"
+            )
+        self._before(request)
         try:
             response = await self._read_async(request)
         except httpx.RequestError as exc:
@@ -179,6 +187,16 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         if self._async is not None:
             await self._async.aclose()
+
+
+def _running_loop() -> object:
+    """The running asyncio loop; None under another async library (trio, with `async_backend="httpx"`)."""
+    import asyncio  # loaded by then in any asyncio program; not imported for sync-only use
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
