@@ -7,19 +7,20 @@ import re
 from typing import Any
 
 MASK = "***"
+# The patterns are compiled on first use (re's own cache), not on import: the models import this module.
 # A JSON member is a credential when its name says so, in any case and spelling: secret, previousSecret,
 # client_secret, password, access_token, Authorization, credentials, private_key...
-_CREDENTIAL_NAME = re.compile(r"secret|passw|token|authori[sz]ation|credential|private_?key", re.IGNORECASE)
+_CREDENTIAL_NAME = r"(?i)secret|passw|token|authori[sz]ation|credential|private_?key"
 # In text that is not JSON (truncated, or not JSON at all), a member's name: a string literal, then a colon.
-_MEMBER_NAME = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*')
+_MEMBER_NAME = r'"((?:[^"\\]|\\.)*)"\s*:\s*'
 # The value after a credential's name there: a string (to its closing quote, or the end of a truncated body) or a
 # scalar up to the next delimiter. Anything else (an object, an array) is masked to the end of the text.
-_STRING_OR_SCALAR = re.compile(r'"(?:[^"\\]|\\.)*"?|[-\w.+]*(?=\s*[,}\]]|\s*$)')
+_STRING_OR_SCALAR = r'"(?:[^"\\]|\\.)*"?|[-\w.+]*(?=\s*[,}\]]|\s*$)'
 
 
 def is_credential_name(name: object) -> bool:
     """Whether a member called `name` holds a credential."""
-    return isinstance(name, str) and _CREDENTIAL_NAME.search(name) is not None
+    return isinstance(name, str) and re.search(_CREDENTIAL_NAME, name) is not None
 
 
 def masked(value: Any) -> Any:
@@ -64,10 +65,11 @@ def _text(body: bytes) -> str:
 def _masked_text(text: str) -> str:
     parts: list[str] = []
     position = 0
-    for member in _MEMBER_NAME.finditer(text):
+    scalar = re.compile(_STRING_OR_SCALAR)
+    for member in re.finditer(_MEMBER_NAME, text):
         if member.start() < position or not is_credential_name(_name(member.group(1))):
             continue
-        value = _STRING_OR_SCALAR.match(text, member.end())
+        value = scalar.match(text, member.end())
         end = value.end() if value is not None and value.end() > member.end() else len(text)
         parts += [text[position : member.end()], f'"{MASK}"']
         position = end
