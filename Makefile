@@ -14,7 +14,7 @@ DIST ?= dist
 
 .PHONY: help setup lock generate check test fuzz demo build publish bench bench-check nginx
 # `make fuzz` multiplies every fuzz test's example count by this (`make test` runs them at 1); the cases come from
-# SUNCO_FUZZ_SEED (tests/fuzz/figures.py's fixed default unless set): the same seed and scale, the same cases.
+# SUNCO_FUZZ_SEED (tests/fuzz/figures.py's fixed default unless set); the figures print the command that repeats a run.
 SUNCO_FUZZ_SCALE ?= 10
 
 help: ## List the targets

@@ -116,11 +116,17 @@ def differences(fresh: Path, committed: Path) -> list[str]:
 
 
 def install(fresh: Path, committed: Path) -> None:
-    """Make `committed` hold exactly what was generated, keeping the hand-written lib/."""
+    """Make `committed` hold exactly what was generated, keeping the hand-written lib/.
+
+    Files whose bytes did not change are left alone: a rewritten generated/pyproject.toml would look newer to
+    make and reinstall every dependency on the next target.
+    """
     for relative in relative_files(committed) - relative_files(fresh):
         (committed / relative).unlink()
     for relative in relative_files(fresh):
         target = committed / relative
+        if target.is_file() and filecmp.cmp(fresh / relative, target, shallow=False):
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(fresh / relative, target)
     for folder in sorted((p for p in committed.rglob("*") if p.is_dir()), reverse=True):

@@ -7,6 +7,7 @@ session, so that no run leaves a `.hypothesis/` behind; the fuzz tests use no ex
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import tempfile
 from pathlib import PurePosixPath
@@ -51,9 +52,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not figures.TALLY:
         return
     terminalreporter.section("fuzz figures")
+    arguments = " ".join(shlex.quote(argument) for argument in terminalreporter.config.invocation_params.args)
     terminalreporter.write_line(
         f"seed {figures.SEED} ({figures.SEED_ENV}), scale {figures.SCALE} ({figures.SCALE_ENV}); "
-        f"repeat with: {figures.SEED_ENV}={figures.SEED} {figures.SCALE_ENV}={figures.SCALE} make fuzz"
+        f"repeat with: {figures.SEED_ENV}={figures.SEED} {figures.SCALE_ENV}={figures.SCALE} "
+        f".venv/bin/python -m pytest {arguments}".rstrip()
     )
     for line in figures.table():
         terminalreporter.write_line(line)

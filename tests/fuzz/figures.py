@@ -1,8 +1,11 @@
 """The fuzz campaign's knobs (scale, seed) and its tally: cases, failures, leaks and hangs per category.
 
 `make test` runs every fuzz test at scale 1 with the fixed default seed; `make fuzz` runs them at a larger scale
-(`SUNCO_FUZZ_SCALE`, 10 by default there). Either way the same seed gives the same cases, and the seed is printed
-with the figures, so any run can be repeated exactly: `SUNCO_FUZZ_SEED=<seed> SUNCO_FUZZ_SCALE=<n> make fuzz`.
+(`SUNCO_FUZZ_SCALE`, 10 by default there). The same seed and scale give the same cases for the same code and the
+same selection of tests: Hypothesis also draws literal constants from the project's own modules that are loaded
+(hypothesis.internal.conjecture.providers), so editing the code, or running `pytest tests/fuzz` rather than the
+whole suite, draws other cases. The figures print the command that repeats the run exactly (the seed, the scale
+and pytest's own arguments).
 
 Tests add to the tally through `record()`; tests/fuzz/conftest.py adds what pytest saw (failed tests, leak-scan
 and pytest-timeout failures) and prints the table at the end of the session.
