@@ -603,7 +603,7 @@ def test_request_log_records_raw_paths_exactly(api: MockApi, http: httpx.Client)
 def test_request_log_records_everything_but_credentials(api: MockApi, http: httpx.Client, anon: httpx.Client) -> None:
     bearer = token(api)
     http.post(keys_path(api), json={"displayName": "logged"}, headers={"X-Trace": "t-1"})
-    anon.get(keys_path(api), headers={"Authorization": f"Bearer {bearer}"})
+    anon.get(keys_path(api), headers={"Authorization": f"Bearer {bearer}", "Proxy-Authorization": f"Basic {bearer}"})
     anon.get(keys_path(api), headers={"Authorization": "Digest x"})
     anon.delete(key_path(api, MISSING_KEY))
     entries = api.requests()

@@ -54,8 +54,11 @@ def test_regenerating_changes_nothing_and_keeps_the_hand_written_lib(project: Pa
     files = [path for path in (project / "generated").rglob("*") if path.is_file()]
     for path in files:  # an old time, so that a rewrite would show even on a coarse clock
         os.utime(path, (1_600_000_000, 1_600_000_000))
+    stray = project / "generated/sunco_keys/models/no_longer_generated.py"
+    stray.write_text("x = 1\n")
     result = generate(project)
     assert result.returncode == 0, result.stderr
+    assert not stray.exists()  # what the generator no longer writes is removed
     assert same_tree(project / "generated", ROOT / "generated")
     assert (project / "generated/sunco_keys/lib/connection.py").is_file()
     rewritten = [str(path.relative_to(project)) for path in files if path.stat().st_mtime != 1_600_000_000]
@@ -97,6 +100,7 @@ def test_a_generated_file_edited_by_hand_or_added_is_named(project: Path) -> Non
         (lambda text: text.replace("paths:", "paths: [", 1), "cannot be read as YAML"),
         (lambda text: text.replace("operationId: GetCustomIntegrationKey", "operationId: 5"), "not valid OpenAPI"),
         (lambda text: text.replace("title:", "title: \udcff", 1), "cannot be read as YAML"),  # byte 0xff: not UTF-8
+        (lambda text: "- " + text.replace("\n", "\n  "), "expected a mapping at the top level"),
         (lambda text: text.replace('"#/components/schemas/apiKey"', '"elsewhere.yaml#/apiKey"'), "cannot be resolved"),
         (
             lambda text: text.replace(

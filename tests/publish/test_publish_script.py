@@ -125,6 +125,7 @@ def test_a_probe_answered_400_or_2xx_means_reachable_and_logged_in(status: int) 
         (403, config(), "refused the credentials of user 'ci'"),
         (401, config(), "refused the credentials"),
         (401, config(None, None), "wants a login"),
+        (403, config(None, None), "wants a login"),
         (404, config(), "does not take uploads"),
         (405, config(), "does not take uploads"),
         (503, config(), "failed (HTTP 503)"),
@@ -220,6 +221,22 @@ def test_a_json_page_that_is_not_pep_691_is_an_error(page: str) -> None:
         read_index({UPLOAD + "+simple/sunco-keys/": answer})
 
 
+def test_a_simple_root_that_is_not_one_stops_before_any_upload() -> None:
+    with client_for(lambda request: httpx.Response(404), config()) as client:
+        with pytest.raises(publish.PublishError, match=r"is not the index's simple API \(HTTP 404\)"):
+            publish.check_simple_root(client, config())
+
+
+def test_a_redirect_to_another_host_is_not_followed_even_where_that_host_lists_the_files() -> None:
+    routes = {
+        UPLOAD + "+simple/sunco-keys/": httpx.Response(
+            302, headers={"location": "https://pypi.org/simple/sunco-keys/"}
+        ),
+        "https://pypi.org/simple/sunco-keys/": httpx.Response(200, text=HTML),
+    }
+    assert read_index(routes) == []
+
+
 def test_an_unreadable_simple_page_is_an_error() -> None:
     with pytest.raises(publish.PublishError, match="HTTP 403"):
         read_index({UPLOAD + "+simple/sunco-keys/": httpx.Response(403)})
@@ -256,6 +273,66 @@ def test_a_partly_published_version_that_differs_is_refused(on_index: publish.In
         publish.plan_uploads(release(), [on_index])
 
 
+def test_published_means_every_local_file_listed_with_its_sha256() -> None:
+    publish.check_published(release(), [publish.IndexFile(WHEEL, "a" * 64), publish.IndexFile(SDIST, None)])
+    with pytest.raises(publish.PublishError, match=f"does not list {SDIST}"):
+        publish.check_published(release(), [publish.IndexFile(WHEEL, "a" * 64)])
+    with pytest.raises(publish.PublishError, match=f"the index's {SDIST} does not have the sha256"):
+        publish.check_published(release(), [publish.IndexFile(WHEEL, "a" * 64), publish.IndexFile(SDIST, "c" * 64)])
+
+
+def index_answering(project_pages: list[httpx.Response]) -> Callable[[httpx.Request], httpx.Response]:
+    """An index that takes the probe (400), has a simple root, and answers the project page from `project_pages`."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(400)
+        if str(request.url) == UPLOAD + "+simple/":
+            return httpx.Response(200)
+        return project_pages.pop(0)
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("after", "message"),
+    [
+        (httpx.Response(404), "The index now holds none of its files"),
+        (
+            httpx.Response(200, text="{", headers={"content-type": "application/vnd.pypi.simple.v1+json"}),
+            "cannot be read",
+        ),
+    ],
+)
+def test_a_failed_twine_upload_is_reported_with_what_the_index_holds(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, after: httpx.Response, message: str
+) -> None:
+    (tmp_path / WHEEL).write_bytes(b"wheel")
+    (tmp_path / SDIST).write_bytes(b"sdist")
+    handler = index_answering([httpx.Response(404), after])
+    monkeypatch.setattr(publish, "expected_version", lambda: Version("1.2.0"))
+    real_client = publish.http_client
+    monkeypatch.setattr(publish, "http_client", lambda cfg: real_client(cfg, httpx.MockTransport(handler)))
+    monkeypatch.setattr(publish, "twine_upload", lambda cfg, files, env: (1, "HTTPError: 500 Server Error"))
+    env = {
+        "INDEX_URL": UPLOAD,
+        "INDEX_SIMPLE_URL": UPLOAD + "+simple/",
+        "TWINE_USERNAME": "ci",
+        "TWINE_PASSWORD": PASSWORD,
+    }
+    with pytest.raises(publish.PublishError, match="twine could not upload sunco-keys 1.2.0 .exit 1.") as caught:
+        publish.publish(tmp_path, env)
+    assert message in str(caught.value)
+
+
+def test_main_exits_1_when_refused_and_2_on_a_usage_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("INDEX_URL", raising=False)
+    assert publish.main(["--dist", str(tmp_path)]) == 2
+    monkeypatch.setenv("INDEX_URL", UPLOAD)
+    monkeypatch.setattr(publish, "publish", lambda dist, env: (_ for _ in ()).throw(publish.PublishError("refused")))
+    assert publish.main(["--dist", str(tmp_path)]) == 1
+
+
 # --- dist/ --------------------------------------------------------------------------------------------------------
 
 
@@ -269,4 +346,9 @@ def test_dist_must_hold_one_wheel_and_one_sdist_of_the_spec_version(tmp_path: Pa
         publish.find_release(tmp_path, Version("1.3.0"))
     found = publish.find_release(tmp_path, Version("1.2.0"))
     assert [item.filename for item in found.files] == [WHEEL, SDIST]
+    (tmp_path / SDIST).rename(tmp_path / "sunco_keys-1.2.1.tar.gz")
+    with pytest.raises(publish.PublishError, match="are not of the same release") as caught:
+        publish.find_release(tmp_path, Version("1.2.0"))
+    assert caught.value.exit_code == 2
+    (tmp_path / "sunco_keys-1.2.1.tar.gz").rename(tmp_path / SDIST)
     assert found.files[0].sha256 == publish.sha256_of(tmp_path / WHEEL)
