@@ -164,13 +164,24 @@ def test_429_honours_retry_after_as_an_http_date(api: MockApi, calls: Calls) -> 
 
 
 def test_retry_after_is_capped_by_max_backoff(api: MockApi) -> None:
-    policy = sunco_keys.RetryPolicy(max_attempts=2, backoff_factor=0.01, max_backoff=0.2, max_total_wait=1.0)
+    policy = sunco_keys.RetryPolicy(max_attempts=2, backoff_factor=0.01, max_backoff=0.2, max_total_wait=60.0)
     with Calls(api, connect(api, retries=policy), "sync") as calls:
         api.inject({"status": 429, "retry_after": "3600", "method": "GET"})
         started = time.monotonic()
         calls.list()
         assert time.monotonic() - started < 30  # a generous bound: uncapped, it would wait an hour
         assert len(api_requests(api, "GET")) == 2
+
+
+def test_max_total_wait_ends_the_retries_of_a_call(api: MockApi) -> None:
+    policy = sunco_keys.RetryPolicy(max_attempts=5, backoff_factor=0.01, max_backoff=10.0, max_total_wait=0.5)
+    with Calls(api, connect(api, retries=policy), "sync") as calls:
+        api.inject({"status": 429, "retry_after": "2", "method": "GET", "times": 5})
+        started = time.monotonic()
+        with pytest.raises(sunco_keys.RateLimitError):
+            calls.list()
+        assert time.monotonic() - started < 10  # without the cap: four waits of 2 s
+        assert len(api_requests(api, "GET")) < 5
 
 
 def test_attempts_stop_at_max_attempts_and_raise_the_last_error(api: MockApi) -> None:

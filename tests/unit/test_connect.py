@@ -49,6 +49,8 @@ def test_credentials_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
         (None, None, "SUNCO_KEY_ID and SUNCO_KEY_SECRET"),
         ("app_1", None, "SUNCO_KEY_SECRET"),
         (None, "s", "SUNCO_KEY_ID"),
+        ("", "s", "SUNCO_KEY_ID"),
+        ("app_1", "", "SUNCO_KEY_SECRET"),
     ],
 )
 def test_missing_credentials_name_the_environment_variables(key_id: str | None, secret: str | None, named: str) -> None:
@@ -71,6 +73,12 @@ def test_missing_credentials_name_the_environment_variables(key_id: str | None, 
 )
 def test_where_to_connect(kwargs: dict[str, str], url: str) -> None:
     assert sunco_keys.connect("app_1", SECRET, **kwargs)._base_url == url  # type: ignore[arg-type]
+
+
+def test_a_base_url_from_the_environment_is_checked_like_an_argument(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUNCO_BASE_URL", "http://api.smooch.io")
+    with pytest.raises(sunco_keys.InvalidArgumentError, match="must use https"):
+        sunco_keys.connect("app_1", SECRET)
 
 
 def test_base_url_from_the_environment_when_no_target_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,6 +159,7 @@ def test_default_timeout_fits_a_management_api() -> None:
 
 def test_timeout_is_overridable() -> None:
     assert sunco_keys.connect("app_1", SECRET, timeout=2)._timeout == httpx.Timeout(2.0, connect=2.0)
+    assert sunco_keys.connect("app_1", SECRET, timeout=60)._timeout == httpx.Timeout(60.0, connect=5.0)
     custom = httpx.Timeout(1.0, connect=0.5)
     assert sunco_keys.connect("app_1", SECRET, timeout=custom)._timeout is custom
 

@@ -58,3 +58,10 @@ def test_neither_secret_nor_token_in_repr(auth: httpx.Auth) -> None:
 
 def test_basic_auth_is_httpx_basic_with_key_id_and_secret() -> None:
     assert authorization(BasicAuth("app_1", SECRET)) == httpx.BasicAuth("app_1", SECRET)._auth_header
+
+
+@pytest.mark.parametrize("auth", [JwtAuth("app_1", SECRET), BasicAuth("app_1", SECRET)])
+def test_the_keys_credentials_replace_an_authorization_header_already_set(auth: httpx.Auth) -> None:
+    request = httpx.Request("GET", "https://api.smooch.io/", headers={"Authorization": "Bearer someone-elses"})
+    sent = next(auth.sync_auth_flow(request)).headers.get_list("Authorization")
+    assert sent == [authorization(auth)]

@@ -61,6 +61,7 @@ def test_excerpt_of_text_that_is_not_json(body: str, kept: str) -> None:
 
 def test_excerpt_is_cut_at_its_limit() -> None:
     assert excerpt(b"x" * 500, limit=10) == "x" * 10 + "..."
+    assert excerpt(b"x" * 500) == "x" * 200 + "..."  # what exception messages show
     assert excerpt(b'{"id": "int_1"}', limit=200) == '{"id": "int_1"}'
 
 
