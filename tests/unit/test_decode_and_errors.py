@@ -290,18 +290,23 @@ def test_non_string_path_value_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("model", "data", "named"),
+    ("model", "data", "message"),
     [
-        (IntegrationApiKey, {}, "KeyError: 'displayName'"),
-        (ApiKey, None, "TypeError"),
-        (ApiKey, "int_1", "ValueError"),
-        (IntegrationApiKeyListResponse, {"keys": 5}, "TypeError"),
-        (IntegrationApiKeyResponse, {"key": None}, "ApiKey cannot be built from this NoneType"),
+        (IntegrationApiKey, {}, "IntegrationApiKey cannot be built from this dict (KeyError: 'displayName')"),
+        (ApiKey, None, "ApiKey cannot be built from this NoneType (TypeError"),
+        (ApiKey, "int_1", "ApiKey cannot be built from this str (ValueError"),
+        (
+            IntegrationApiKeyListResponse,
+            {"keys": 5},
+            "IntegrationApiKeyListResponse cannot be built from this dict (TypeError",
+        ),
+        (IntegrationApiKeyResponse, {"key": None}, "ApiKey cannot be built from this NoneType"),  # the nested one's own
     ],
 )
-def test_from_dict_refuses_what_is_not_of_the_models_shape(model: Any, data: object, named: str) -> None:
-    with pytest.raises(sunco_keys.InvalidArgumentError, match=f"cannot be built from this .*{named}|{named}"):
+def test_from_dict_refuses_what_is_not_of_the_models_shape(model: Any, data: object, message: str) -> None:
+    with pytest.raises(sunco_keys.InvalidArgumentError) as caught:
         model.from_dict(data)
+    assert str(caught.value).startswith(message)
 
 
 def test_from_dict_still_builds_the_documented_shape() -> None:
