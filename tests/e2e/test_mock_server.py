@@ -353,6 +353,16 @@ def test_display_name_limits_count_characters_not_bytes(api: MockApi, http: http
     assert create(http, api, "x")["displayName"] == "x"
 
 
+def test_a_body_of_exactly_100_kb_is_read_and_one_byte_more_is_not(api: MockApi, http: httpx.Client) -> None:
+    def body(size: int) -> bytes:
+        head = b'{"displayName": "edge", "padding": "'
+        return head + b"x" * (size - len(head) - 2) + b'"}'
+
+    headers = {"Content-Type": "application/json"}
+    assert http.post(keys_path(api), content=body(102_400), headers=headers).status_code == 201
+    assert http.post(keys_path(api), content=body(102_401), headers=headers).status_code == 413
+
+
 def test_bodies_over_100_kb_answer_413(api: MockApi, http: httpx.Client) -> None:
     response = http.post(keys_path(api), json={"displayName": "x" * 150_000})
     assert response.status_code == 413

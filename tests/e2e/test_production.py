@@ -432,6 +432,20 @@ def test_a_cookie_the_server_sets_is_not_sent_back(api: MockApi, calls: Calls) -
     assert "Cookie" not in first["headers"] and "Cookie" not in second["headers"]
 
 
+def test_the_aiohttp_backend_keeps_no_cookie_from_a_named_host_either(api: MockApi) -> None:
+    """aiohttp's own jar ignores cookies from an IP address, so the test above cannot see it keep one; a host name
+    can."""
+    named = api.url.replace("127.0.0.1", "localhost")
+    client = sunco_keys.connect(key_id=api.key_id, secret=api.secret, base_url=named, retries=FAST)
+    api.inject({"set_cookie": "AWSALB=sticky-session; Path=/", "method": "GET", "times": 1})
+    with Calls(api, client, "async") as calls:
+        calls.list()
+        calls.list()
+    first, second = api_requests(api, "GET")
+    assert api.faults() == []
+    assert "Cookie" not in first["headers"] and "Cookie" not in second["headers"]
+
+
 def test_plain_httpx_does_send_the_cookie_back(api: MockApi) -> None:
     """The control for the test above: the fault does set a cookie, which an httpx client keeps by default."""
     import httpx
