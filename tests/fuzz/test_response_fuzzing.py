@@ -264,6 +264,8 @@ def _big_member(document: Json) -> str:
 
 # The families of answers, each with its share of the examples at scale 1 (300 per operation and path in all).
 # One Hypothesis run per family keeps the shares exact: Hypothesis's own choices favour some branches heavily.
+# Outcomes.check holds every run to its share (answers really served, one request each), and the figures table
+# shows the total per path.
 FAMILIES = {
     "valid body": 110,  # valid under the schema of the status, unknown members and marked secrets included
     "broken body": 150,  # wrong member types, truncated JSON, non-objects, HTML, empty, garbage, NaN, BOM, nesting
@@ -580,8 +582,3 @@ def test_the_client_answers_every_generated_response_as_documented(
 
     fuzz()
     outcomes.check(api)
-
-
-def test_every_operation_gets_at_least_300_answers_per_path() -> None:
-    """The families' shares add up to the 300 answers per operation, sync and asyncio each, the issue asks for."""
-    assert sum(FAMILIES.values()) >= 300

@@ -6,6 +6,7 @@ server does not easily give (redirects, 404/405, 5xx, PEP 691 JSON, a partly pub
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -90,9 +91,17 @@ def test_the_password_is_not_in_the_config_repr() -> None:
     assert PASSWORD not in repr(cfg)
 
 
-def test_twine_output_is_masked() -> None:
+def test_twine_output_is_masked(monkeypatch: pytest.MonkeyPatch) -> None:
     assert publish.mask(f"oops {PASSWORD} here", PASSWORD) == "oops **** here"
     assert publish.mask("nothing", None) == "nothing"
+
+    def twine(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        assert PASSWORD not in " ".join(command)  # the password goes through the environment only
+        return subprocess.CompletedProcess(command, 1, stdout=f"Uploading with {PASSWORD}\n", stderr=f"{PASSWORD}!")
+
+    monkeypatch.setattr(subprocess, "run", twine)
+    code, output = publish.twine_upload(config(), release().files, {"TWINE_PASSWORD": PASSWORD})
+    assert code == 1 and output == "Uploading with ****\n****!"
 
 
 # --- the credential probe -----------------------------------------------------------------------------------------
