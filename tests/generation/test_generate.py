@@ -125,3 +125,19 @@ def test_a_bad_spec_is_refused_with_a_clear_error_and_generated_is_untouched(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert same_tree(project / "generated", ROOT / "generated")
+
+
+def test_a_generator_warning_fails_the_generation_and_generated_is_untouched(project: Path) -> None:
+    """openapi-python-client exits 0 when it skips an endpoint it cannot read; generate.py must not."""
+    spec = project / "openapi.yaml"
+    body = (
+        '          application/json:\n            schema:\n              $ref: "#/components/schemas/IntegrationApiKey"'
+    )
+    text = spec.read_text(encoding="utf-8")
+    assert text.count(body) == 1
+    spec.write_text(text.replace(body, body.replace("application/json", "application/x-unknown")), encoding="utf-8")
+    result = generate(project)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: openapi-python-client failed")
+    assert "Endpoint will not be generated" in result.stderr and "application/x-unknown" in result.stderr
+    assert same_tree(project / "generated", ROOT / "generated")
