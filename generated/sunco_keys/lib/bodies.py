@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .paths import invalid_argument
+
 
 def json_content(name: str, body: object, model: type[Any]) -> bytes:
     """`body` (an instance of `model`) as the UTF-8 JSON httpx would send; InvalidArgumentError when it cannot be.
@@ -13,15 +15,8 @@ def json_content(name: str, body: object, model: type[Any]) -> bytes:
     surrogate) is refused with a clear error, not an AttributeError, TypeError or ValueError from deep inside httpx.
     """
     if not isinstance(body, model):
-        raise _invalid(f"{name} must be a {model.__name__}, not {type(body).__name__}")
+        raise invalid_argument(f"{name} must be a {model.__name__}, not {type(body).__name__}")
     try:
         return json.dumps(body.to_dict(), ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
     except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
-        reason = f"{type(exc).__name__}: {exc}"
-    raise _invalid(f"{name} cannot be sent as JSON ({reason})")
-
-
-def _invalid(message: str) -> Exception:
-    from .errors import InvalidArgumentError  # imported on a refusal only: `import sunco_keys` stays light
-
-    return InvalidArgumentError(message)
+        raise invalid_argument(f"{name} cannot be sent as JSON ({type(exc).__name__}: {exc})") from None

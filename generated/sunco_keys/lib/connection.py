@@ -99,7 +99,7 @@ def _verify(verify: object) -> bool | ssl.SSLContext:
         return ssl.create_default_context(capath=verify) if directory else ssl.create_default_context(cafile=verify)
     except OSError as exc:  # ssl.SSLError is an OSError too
         reason = f"{type(exc).__name__}: {exc.strerror or exc}"
-    raise InvalidArgumentError(f"verify={verify!r} is not a readable CA bundle ({reason})")
+        raise InvalidArgumentError(f"verify={verify!r} is not a readable CA bundle ({reason})") from None
 
 
 def _auth(auth: str, scope: str, key_id: str, secret: str) -> httpx.Auth:

@@ -76,13 +76,13 @@ def checked_from_dict(parse: Callable[[type[M], Mapping[str, Any]], M]) -> Calla
 
     @functools.wraps(parse)
     def from_dict(cls: type[M], src_dict: Mapping[str, Any]) -> M:
-        from .errors import InvalidArgumentError
-
         try:
             return parse(cls, src_dict)
-        except InvalidArgumentError:  # a nested model's, already explained
-            raise
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            from .errors import InvalidArgumentError  # on a refusal only: not for every model of every response
+
+            if isinstance(exc, InvalidArgumentError):  # a nested model's, already explained
+                raise
             reason = f"{type(exc).__name__}: {exc}"
         raise InvalidArgumentError(f"{cls.__name__} cannot be built from this {type(src_dict).__name__} ({reason})")
 

@@ -26,17 +26,19 @@ def path_segment(name: str, value: object) -> str:
     UTF-8 cannot encode (a lone surrogate), which no URL can carry, and one longer than MAX_SEGMENT_LENGTH encoded.
     """
     if not isinstance(value, str):
-        raise _invalid(f"{name} must be a str, not {type(value).__name__}")
+        raise invalid_argument(f"{name} must be a str, not {type(value).__name__}")
     if value == "" or value in _DOT_SEGMENTS:
-        raise _invalid(f"{name} must be a non-empty id other than '.' or '..', got {value!r}")
+        raise invalid_argument(f"{name} must be a non-empty id other than '.' or '..', got {value!r}")
     if len(value) <= MAX_SEGMENT_LENGTH and _UNRESERVED(value):
         return value
     try:
         segment = quote(value, safe="")
     except UnicodeEncodeError:  # a lone surrogate ("\ud800"): no UTF-8 spelling, so no URL can carry it
-        raise _invalid(f"{name} must be text UTF-8 can encode (no lone surrogates), got {value!r}") from None
+        raise invalid_argument(f"{name} must be text UTF-8 can encode (no lone surrogates), got {value!r}") from None
     if len(segment) > MAX_SEGMENT_LENGTH:
-        raise _invalid(f"{name} is {len(segment)} characters percent-encoded; at most {MAX_SEGMENT_LENGTH} are sent")
+        raise invalid_argument(
+            f"{name} is {len(segment)} characters percent-encoded; at most {MAX_SEGMENT_LENGTH} are sent"
+        )
     return segment
 
 
@@ -73,8 +75,9 @@ def with_absolute_url(httpx_client: httpx.Client | httpx.AsyncClient, kwargs: di
     return kwargs
 
 
-def _invalid(message: str) -> Exception:
-    """The InvalidArgumentError to raise, imported on a refusal only (so `import sunco_keys` stays light)."""
+def invalid_argument(message: str) -> Exception:
+    """The InvalidArgumentError to raise, imported on a refusal only (so `import sunco_keys` stays light); the
+    request helpers (this module, lib/bodies.py) refuse their arguments through it."""
     from .errors import InvalidArgumentError
 
     return InvalidArgumentError(message)
