@@ -150,13 +150,10 @@ def check_url(variable: str, url: str) -> None:
         parts.port  # noqa: B018 (read for its check: a port that is not a number raises ValueError)
         httpx.URL(url)
     except (ValueError, httpx.InvalidURL) as exc:
-        problem: str | None = f"{variable} is not a valid URL ({exc})"
-    else:
-        problem = None
-    if problem is not None or "@" in parts.netloc or "@" in url.split("/", 1)[0]:
+        raise PublishError(f"{variable} is not a valid URL ({exc})", exit_code=2) from None
+    if "@" in parts.netloc or "@" in url.split("/", 1)[0]:
         raise PublishError(
-            problem or f"{variable} must not contain credentials: set TWINE_USERNAME and TWINE_PASSWORD instead",
-            exit_code=2,
+            f"{variable} must not contain credentials: set TWINE_USERNAME and TWINE_PASSWORD instead", exit_code=2
         )
     if parts.query or parts.fragment:
         raise PublishError(f"{variable} must not have a query or a fragment", exit_code=2)
@@ -249,11 +246,10 @@ def http_client(config: Config, transport: httpx.BaseTransport | None = None) ->
         try:
             verify = ssl.create_default_context(cafile=config.ca_bundle)
         except OSError as exc:  # ssl.SSLError too: a file that holds no certificate
-            problem: str | None = f"TWINE_CERT={config.ca_bundle!r} is not a readable CA bundle: {exc.strerror or exc}"
-        else:
-            problem = None
-        if problem is not None:
-            raise PublishError(problem, exit_code=2)
+            reason = exc.strerror or exc
+            raise PublishError(
+                f"TWINE_CERT={config.ca_bundle!r} is not a readable CA bundle: {reason}", exit_code=2
+            ) from None
     return httpx.Client(
         auth=config.login,
         verify=verify,

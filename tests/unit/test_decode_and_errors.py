@@ -34,11 +34,16 @@ SECRET = "canary-secret-9d41be"
 KEY = {"id": "int_67a1110ef0305f4a391e9f01", "displayName": "My Test Key", "secret": SECRET}
 
 
-def client_answering(status: int, body: bytes, content_type: str | None = "application/json") -> sunco_keys.Client:
-    """A generated Client whose every request gets this answer (no socket: httpx's own MockTransport)."""
+def client_answering(
+    status: int, body: bytes, content_type: str | None = "application/json", sent: list[httpx.Request] | None = None
+) -> sunco_keys.Client:
+    """A generated Client whose every request gets this answer (no socket: httpx's own MockTransport); each request
+    sent is appended to `sent` when given."""
     headers = {"Content-Type": content_type} if content_type else {}
 
     def handler(request: httpx.Request) -> httpx.Response:
+        if sent is not None:
+            sent.append(request)
         return httpx.Response(status, headers=headers, content=body)
 
     return sunco_keys.Client(base_url="https://api.smooch.io", httpx_args={"transport": httpx.MockTransport(handler)})
@@ -225,13 +230,7 @@ def test_path_segment_refuses_an_id_too_long_to_send() -> None:
 )
 def test_a_body_that_cannot_be_sent_is_refused_before_sending(body: object, message: str) -> None:
     sent: list[httpx.Request] = []
-
-    def record(request: httpx.Request) -> httpx.Response:
-        sent.append(request)
-        return httpx.Response(201)
-
-    transport = httpx.MockTransport(record)
-    client = sunco_keys.Client(base_url="https://api.smooch.io", httpx_args={"transport": transport})
+    client = client_answering(201, b"", sent=sent)
     with pytest.raises(sunco_keys.InvalidArgumentError, match=message):
         create_custom_integration_key.sync("app", "int", client=client, body=body)  # type: ignore[arg-type]
     assert sent == []
@@ -240,13 +239,7 @@ def test_a_body_that_cannot_be_sent_is_refused_before_sending(body: object, mess
 def test_a_body_is_sent_as_compact_utf8_json() -> None:
     sent: list[httpx.Request] = []
     answer = {"key": {"id": "int_1", "displayName": "clé"}}
-
-    def record(request: httpx.Request) -> httpx.Response:
-        sent.append(request)
-        return httpx.Response(201, json=answer)
-
-    transport = httpx.MockTransport(record)
-    client = sunco_keys.Client(base_url="https://api.smooch.io", httpx_args={"transport": transport})
+    client = client_answering(201, json.dumps(answer).encode(), sent=sent)
     created = create_custom_integration_key.sync(
         "app", "int", client=client, body=IntegrationApiKey(display_name="clé")
     )
@@ -258,12 +251,7 @@ def test_a_body_is_sent_as_compact_utf8_json() -> None:
 @pytest.mark.parametrize("call", [lambda c: get_custom_integration_key.sync("app", "int", "", client=c)])
 def test_refused_path_values_send_nothing(call: Callable[[sunco_keys.Client], object]) -> None:
     sent: list[httpx.Request] = []
-
-    def record(request: httpx.Request) -> httpx.Response:
-        sent.append(request)
-        return httpx.Response(200)
-
-    client = sunco_keys.Client(base_url="https://api.smooch.io", httpx_args={"transport": httpx.MockTransport(record)})
+    client = client_answering(200, b"", sent=sent)
     with pytest.raises(sunco_keys.InvalidArgumentError):
         call(client)
     assert sent == []
