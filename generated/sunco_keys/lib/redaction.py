@@ -46,20 +46,12 @@ def excerpt(body: bytes, limit: int = 200) -> str:
     A body that is JSON (UTF-8, -16 or -32) is decoded and masked member by member; any other text is scanned for
     `"name": value` pairs, whose names are read with their escapes (`"\\u0073ecret"` is `secret`).
     """
-    text = _text(body)
+    text = body.decode(json.detect_encoding(body), errors="replace")  # as json.loads would read the bytes
     try:
         shown = json.dumps(masked(json.loads(text)), ensure_ascii=False)
     except (ValueError, RecursionError):
         shown = _masked_text(text)
     return shown[:limit] + ("..." if len(shown) > limit else "")
-
-
-def _text(body: bytes) -> str:
-    try:
-        encoding = json.detect_encoding(body)
-    except (TypeError, ValueError):
-        encoding = "utf-8"
-    return body.decode(encoding, errors="replace")
 
 
 def _masked_text(text: str) -> str:
@@ -77,8 +69,9 @@ def _masked_text(text: str) -> str:
 
 
 def _name(literal: str) -> str:
+    """The name a JSON string literal's inside spells (escapes read); as it is when it is not valid JSON."""
     try:
-        name = json.loads(f'"{literal}"')
+        name: str = json.loads(f'"{literal}"')  # no unescaped quote inside (_MEMBER_NAME): always a str
     except ValueError:
         return literal
-    return name if isinstance(name, str) else literal
+    return name
