@@ -259,7 +259,7 @@ class Fault:
             raise ValueError("path must start with /")
         fault.path = path
         delay = spec.get("delay", 0)
-        if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 3600:
+        if not _is_number(delay) or not 0 <= delay <= 3600:
             raise ValueError("delay must be a number of seconds from 0 to 3600")
         fault.delay = float(delay)
         body = spec.get("body", "json")
@@ -274,7 +274,7 @@ class Fault:
         fault.drop = drop
         drip = spec.get("drip")
         if drip is not None:
-            if isinstance(drip, bool) or not isinstance(drip, int | float) or not 0 < drip <= 60:
+            if not _is_number(drip) or not 0 < drip <= 60:
                 raise ValueError("drip must be a number of seconds above 0, at most 60")
             fault.drip = float(drip)
         times = spec.get("times", 1)
@@ -294,6 +294,10 @@ async def _write_endlessly(response: web.StreamResponse) -> None:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @dataclass
