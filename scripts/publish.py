@@ -358,12 +358,14 @@ def parse_simple_json(page: str) -> list[IndexFile]:
         raise PublishError("the index's project page is not a PEP 691 page: it has no list of files")
     files = []
     for entry in entries:
-        filename = entry.get("filename") if isinstance(entry, dict) else None
-        hashes = entry.get("hashes", {}) if isinstance(entry, dict) else None
-        if not isinstance(filename, str) or not isinstance(hashes, dict):
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("filename"), str)
+            and isinstance(entry.get("hashes", {}), dict)
+        ):
             raise PublishError(f"the index's project page lists a file it does not describe: {str(entry)[:200]}")
-        digest = hashes.get("sha256")
-        files.append(IndexFile(filename, str(digest).lower() if digest else None))
+        digest = entry.get("hashes", {}).get("sha256")
+        files.append(IndexFile(entry["filename"], str(digest).lower() if digest else None))
     return files
 
 
