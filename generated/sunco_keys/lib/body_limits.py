@@ -30,7 +30,7 @@ class BoundedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __init__(self, response: httpx.Response, request: httpx.Request, seconds: float | None) -> None:
         self._stream: Any = response.stream
         self._status_code = response.status_code
-        self._content_type = response.headers.get("Content-Type", "")
+        self._headers = response.headers  # not the response itself: it will hold this stream (a cycle for the GC)
         self._request = request
         self._deadline = None if seconds is None else time.monotonic() + seconds
         self._seconds = seconds
@@ -43,7 +43,8 @@ class BoundedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
             self._head += chunk[: _HEAD_BYTES - len(self._head)]
         if self._size > MAX_BODY_BYTES:
             reason = f"the body is larger than {MAX_BODY_BYTES} bytes"
-            raise ResponseDecodeError(self._status_code, self._content_type, bytes(self._head), reason)
+            content_type = self._headers.get("Content-Type", "")  # looked up on a refusal only
+            raise ResponseDecodeError(self._status_code, content_type, bytes(self._head), reason)
         if self._deadline is not None and time.monotonic() > self._deadline:
             raise httpx.ReadTimeout(
                 f"the body took longer than the read timeout ({self._seconds} s) to arrive", request=self._request
