@@ -304,10 +304,9 @@ def check_upload_access(client: httpx.Client, config: Config) -> None:
         raise PublishError(f"unexpected answer HTTP {status} from the upload URL {config.upload_url}")
 
 
-def same_origin(first: str, second: str) -> bool:
-    """Whether two URLs share scheme, host and port."""
-    a, b = urlsplit(first), urlsplit(second)
-    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+def same_origin(first: httpx.URL, second: httpx.URL) -> bool:
+    """Whether two URLs share scheme, host and port (httpx leaves a scheme's default port out of both)."""
+    return (first.scheme, first.host, first.port) == (second.scheme, second.host, second.port)
 
 
 class _LinkParser(HTMLParser):
@@ -392,15 +391,16 @@ def index_files(client: httpx.Client, config: Config, name: str) -> list[IndexFi
     Redirects within the index are followed; a redirect to another host is the index's fallback to some
     other index (pypiserver sends unknown projects to PyPI), so the index itself does not host the project.
     """
-    url = urljoin(config.simple_url, f"{name}/")
+    url = httpx.URL(urljoin(config.simple_url, f"{name}/"))
     for _ in range(MAX_REDIRECTS):
         try:
             response = client.get(url, headers={"Accept": SIMPLE_ACCEPT})
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise unreachable(url, exc) from exc
-        if not response.is_redirect:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: httpx refusing a redirect's Location
+            raise unreachable(str(url), exc) from exc
+        if response.next_request is None:  # not a redirect
             break
-        target = urljoin(url, response.headers.get("location", ""))
+        # Where httpx itself resolved the Location to: urllib's parser refuses some that httpx takes (ValueError).
+        target = response.next_request.url
         if not same_origin(url, target):
             return []
         url = target

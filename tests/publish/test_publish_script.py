@@ -204,13 +204,31 @@ def test_a_redirect_to_another_host_means_the_index_does_not_host_the_project() 
     assert read_index({UPLOAD + "+simple/sunco-keys/": fallback}) == []
 
 
-def test_a_redirect_within_the_index_is_followed() -> None:
-    moved = httpx.Response(301, headers={"location": "/team/internal/+simple/sunco-keys-moved/"})
+@pytest.mark.parametrize(
+    "location",
+    [
+        "/team/internal/+simple/sunco-keys-moved/",
+        "https://index.example:443/team/internal/+simple/sunco-keys-moved/",  # the default port, named
+    ],
+)
+def test_a_redirect_within_the_index_is_followed(location: str) -> None:
+    moved = httpx.Response(301, headers={"location": location})
     routes = {
         UPLOAD + "+simple/sunco-keys/": moved,
         UPLOAD + "+simple/sunco-keys-moved/": httpx.Response(200, text=HTML),
     }
     assert len(read_index(routes)) == 3
+
+
+def test_a_redirect_is_judged_by_where_httpx_would_go_even_where_urllib_cannot_parse_it() -> None:
+    odd = httpx.Response(302, headers={"location": "//42]6+37P/"})  # to httpx, host "42]6+37p"; urllib: ValueError
+    assert read_index({UPLOAD + "+simple/sunco-keys/": odd}) == []
+
+
+def test_a_redirect_httpx_cannot_follow_means_the_index_cannot_be_read() -> None:
+    nowhere = httpx.Response(302, headers={"location": "a:b"})  # a scheme, no host, a path without '/'
+    with pytest.raises(publish.PublishError, match="cannot reach the index at .*sunco-keys/: For absolute URLs"):
+        read_index({UPLOAD + "+simple/sunco-keys/": nowhere})
 
 
 @pytest.mark.parametrize(
