@@ -29,24 +29,10 @@ from sunco_keys.models import (
     IntegrationApiKeyListResponse,
     IntegrationApiKeyResponse,
 )
+from tests.support.answering import client_answering
 
 SECRET = "canary-secret-9d41be"
 KEY = {"id": "int_67a1110ef0305f4a391e9f01", "displayName": "My Test Key", "secret": SECRET}
-
-
-def client_answering(
-    status: int, body: bytes, content_type: str | None = "application/json", sent: list[httpx.Request] | None = None
-) -> sunco_keys.Client:
-    """A generated Client whose every request gets this answer (no socket: httpx's own MockTransport); each request
-    sent is appended to `sent` when given."""
-    headers = {"Content-Type": content_type} if content_type else {}
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if sent is not None:
-            sent.append(request)
-        return httpx.Response(status, headers=headers, content=body)
-
-    return sunco_keys.Client(base_url="https://api.smooch.io", httpx_args={"transport": httpx.MockTransport(handler)})
 
 
 def get_key(client: sunco_keys.Client) -> object:

@@ -11,6 +11,7 @@ import sunco_keys
 from sunco_keys.api.custom_integration_api_keys import create_custom_integration_key
 from sunco_keys.lib.redaction import excerpt, masked, masked_repr
 from sunco_keys.models import ApiKey, IntegrationApiKey
+from tests.support.answering import client_answering
 
 SECRET = "canary-secret-9d41be-0123456789"
 
@@ -82,10 +83,8 @@ def test_what_a_server_adds_to_a_model_is_shown_masked() -> None:
 
 def test_a_responses_repr_leaves_out_its_raw_body() -> None:
     body = json.dumps({"key": {"id": "int_1", "displayName": "x", "secret": SECRET}}).encode()
-    transport = httpx.MockTransport(lambda request: httpx.Response(201, json=json.loads(body)))
-    client = sunco_keys.Client(base_url="https://api.smooch.io", httpx_args={"transport": transport})
     response = create_custom_integration_key.sync_detailed(
-        "app", "integration", client=client, body=IntegrationApiKey("x")
+        "app", "integration", client=client_answering(201, body), body=IntegrationApiKey("x")
     )
     assert json.loads(response.content)["key"]["secret"] == SECRET
     assert SECRET not in repr(response) and SECRET not in str(response)
