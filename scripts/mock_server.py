@@ -68,6 +68,8 @@ The control API (under `/__mock__/`, unauthenticated, never logged, never faulte
         hangs up.
       With status 204 or 304 the answer has no body whatever the kind (HTTP allows none there).
     - `content_type` (str): replaces the Content-Type of the answer.
+    - `compress` ("gzip" or "deflate"): send the body in this content coding (with its Content-Encoding, chunked),
+      whatever the body is; an `"endless"` one compresses ~1000 to 1.
     - `drip` (number > 0, at most 60, seconds): send the body one byte at a time, waiting this long after each.
     - `drop` (bool): close the connection without any answer (after processing, if it is processed).
     - `method` (str, case-insensitive): only requests with this method match.
@@ -129,6 +131,7 @@ CONTROL_PREFIX = "/__mock__/"
 JSON_TYPE = "application/json; charset=utf-8"
 SCOPES = {"app_": "app", "act_": "account", "svc_": "account"}
 BODY_KINDS = ("json", "malformed", "truncated", "html", "empty", "raw", "endless")
+CODINGS = ("gzip", "deflate")
 # Statuses whose answers never carry a body (RFC 9110 §15.3.5, §15.4.5), whatever body a fault asks for.
 BODILESS_STATUSES = frozenset({204, 304})
 FAULT_FIELDS = frozenset(
@@ -140,6 +143,7 @@ FAULT_FIELDS = frozenset(
         "body",
         "raw_body",
         "content_type",
+        "compress",
         "drop",
         "drip",
         "method",
@@ -209,6 +213,7 @@ class Fault:
     body: str = "json"
     raw_body: str = ""
     content_type: str | None = None
+    compress: str | None = None
     drop: bool = False
     drip: float | None = None
     method: str | None = None
@@ -268,6 +273,10 @@ class Fault:
         if body == "raw" and not isinstance(spec.get("raw_body"), str):
             raise ValueError('body "raw" needs raw_body, a string')
         fault.body = body
+        compress = spec.get("compress")
+        if compress is not None and compress not in CODINGS:
+            raise ValueError(f"compress must be one of {', '.join(CODINGS)}")
+        fault.compress = compress
         drop = spec.get("drop", False)
         if not isinstance(drop, bool):
             raise ValueError("drop must be true or false")
@@ -507,7 +516,9 @@ class ApiState:
         if content_type is not None:
             response.headers["Content-Type"] = content_type
         endless = fault.body == "endless" and answer.status not in BODILESS_STATUSES
-        if endless:
+        if fault.compress is not None and answer.status not in BODILESS_STATUSES:
+            response.enable_compression(web.ContentCoding(fault.compress))  # chunked: the compressed length is unknown
+        elif endless:
             response.enable_chunked_encoding()
         else:
             response.content_length = len(encoded)

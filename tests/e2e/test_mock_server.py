@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -539,6 +540,31 @@ def test_endless_body_streams_until_the_client_hangs_up(api: MockApi, http: http
     assert http.get(keys_path(api)).status_code == 200  # the server goes on serving
 
 
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_compress_sends_the_answer_in_that_content_coding(api: MockApi, http: httpx.Client, coding: str) -> None:
+    created = http.post(keys_path(api), json={"displayName": "packed"}).json()["key"]
+    api.inject({"compress": coding, "method": "GET"})
+    with http.stream("GET", keys_path(api)) as response:
+        raw = b"".join(response.iter_raw())
+    assert response.headers["Content-Encoding"] == coding and "Content-Length" not in response.headers
+    decoder = zlib.decompressobj(zlib.MAX_WBITS | 16 if coding == "gzip" else zlib.MAX_WBITS)
+    assert json.loads(decoder.decompress(raw))["keys"][0]["id"] == created["id"]
+    assert "Content-Encoding" not in http.get(keys_path(api)).headers  # one request only
+
+
+def test_an_endless_compressed_body_decodes_to_far_more_than_it_sends(api: MockApi, http: httpx.Client) -> None:
+    api.inject({"body": "endless", "compress": "gzip", "method": "GET"})
+    sent = decoded = 0
+    decoder = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    with http.stream("GET", keys_path(api)) as response:
+        for chunk in response.iter_raw():
+            sent += len(chunk)
+            decoded += len(decoder.decompress(chunk))
+            if decoded > 64 * 1024 * 1024:
+                break
+    assert decoded > 64 * 1024 * 1024 and sent * 100 < decoded
+
+
 def test_faults_apply_in_order_times_over(api: MockApi, http: httpx.Client) -> None:
     api.inject({"status": 502}, {"status": 503, "times": 2})
     assert [http.get(keys_path(api)).status_code for _ in range(4)] == [502, 503, 503, 200]
@@ -582,6 +608,8 @@ def test_control_api_is_neither_faulted_nor_logged(api: MockApi, http: httpx.Cli
         {"retry_after": 1},
         {"set_cookie": "a=b\r\nX-Injected: 1"},
         {"content_type": "text/html\n"},
+        {"compress": "br"},
+        {"compress": True},
         {"stauts": 503},
     ],
 )

@@ -358,6 +358,32 @@ def test_an_endless_body_is_refused_past_its_size_limit_and_not_retried(api: Moc
     assert calls.list().keys == []
 
 
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_compressed_answers_decode_and_only_the_bounded_codings_are_asked_for(
+    api: MockApi, calls: Calls, coding: str
+) -> None:
+    api.inject({"compress": coding, "method": "POST"}, {"compress": coding, "method": "GET", "times": 2})
+    api.inject({"compress": coding, "method": "DELETE"})
+    key = calls.create().key
+    assert calls.get(key.id).key.id == key.id
+    assert [listed.id for listed in calls.list().keys] == [key.id]
+    with pytest.raises(sunco_keys.NotFoundError) as caught:  # an error body decodes too
+        calls.delete(MISSING_KEY)
+    assert caught.value.errors[0].code == "not_found"
+    assert api.faults() == []  # all four answers were compressed
+    assert {request["headers"]["Accept-Encoding"] for request in api.requests()} == {"gzip, deflate"}
+
+
+def test_a_compressed_body_is_refused_once_it_decodes_past_the_size_limit(api: MockApi, calls: Calls) -> None:
+    # ~1000 to 1: the wire's 16 MiB limit alone would let this body decode to ~16 GiB before refusing it.
+    api.inject({"body": "endless", "compress": "gzip", "method": "GET"})
+    with pytest.raises(sunco_keys.ResponseDecodeError, match="larger than 16777216 bytes once decoded") as caught:
+        calls.list()
+    assert caught.value.status_code == 200 and caught.value.body_excerpt.startswith('{"keys": [{"id": "int_')
+    assert len(api_requests(api, "GET")) == 1
+    assert calls.list().keys == []
+
+
 @pytest.mark.parametrize("backend", ["aiohttp", "httpx"])
 def test_an_async_client_used_from_a_second_event_loop_says_so(api: MockApi, backend: str) -> None:
     client = connect(api, async_backend=backend)

@@ -5,8 +5,9 @@ least 300 per operation and path at scale 1, see tests/fuzz/figures.py): bodies 
 (tests/fuzz/spec_strategies.py) and broken ones (truncated JSON, a proxy's HTML page, an empty body, a JSON array,
 string or number where an object belongs, members of the wrong type, trailing garbage, NaN, deep nesting, 10 MB
 bodies), under documented and undocumented statuses (302, 418, 599, ...), with right, wrong or missing content
-types, or no answer at all (a dropped or truncated connection, an answer slower than the client's timeout). The
-local server serves each as a queued fault; the client is `sunco_keys.connect(...)` without retries.
+types, sent plain or gzip- or deflate-encoded, or no answer at all (a dropped or truncated connection, an answer
+slower than the client's timeout). The local server serves each as a queued fault; the client is
+`sunco_keys.connect(...)` without retries.
 
 Each outcome must be exactly the documented one, decided from the answer alone:
 - a non-2xx status: the ApiError subclass of that status (`status_code`, the body's error list);
@@ -160,6 +161,7 @@ class Answer:
     server_body: str = "raw"  # the fault's body kind
     content_type: str | None = None
     transport: str = "normal"  # "normal", "drop" (no answer) or "slow" (answers after the client gave up)
+    compress: str | None = None  # the content coding the server sends the body in; the outcome is the same
 
     def fault(self, operation: Operation) -> dict[str, Any]:
         fault: dict[str, Any] = {"status": self.status, "body": self.server_body, "method": operation.method}
@@ -167,6 +169,8 @@ class Answer:
             fault["raw_body"] = self.body or ""
         if self.content_type is not None:
             fault["content_type"] = self.content_type
+        if self.compress is not None:
+            fault["compress"] = self.compress
         if self.transport == "drop":
             fault["drop"] = True
         if self.transport == "slow":
@@ -181,7 +185,7 @@ class Answer:
         body = None if self.body is None else _short(self.body)
         return (
             f"Answer(kind={self.kind!r}, status={self.status}, body={body}, server_body={self.server_body!r}, "
-            f"content_type={self.content_type!r}, transport={self.transport!r})"
+            f"content_type={self.content_type!r}, transport={self.transport!r}, compress={self.compress!r})"
         )
 
 
@@ -303,9 +307,10 @@ def answers(draw: st.DrawFn, operation: Operation, family: str) -> Answer:
     document = draw(documents(schema))
     text = draw(encoded(document))
     content_type = draw(st.one_of(st.none(), st.none(), st.sampled_from(CONTENT_TYPES)))
+    compress = draw(st.sampled_from([None, None, "gzip", "deflate"]))
 
     def raw(kind: str, body: str) -> Answer:
-        return Answer(kind, status, body, content_type=content_type)
+        return Answer(kind, status, body, content_type=content_type, compress=compress)
 
     if family == "valid body":
         return raw("valid", text)
@@ -313,7 +318,7 @@ def answers(draw: st.DrawFn, operation: Operation, family: str) -> Answer:
         return raw(*draw(broken(document, text)))
     if family == "server-made body":
         kind = draw(st.sampled_from(["html", "empty", "malformed"]))
-        return Answer(f"server {kind} body", status, server_body=kind, content_type=content_type)
+        return Answer(f"server {kind} body", status, server_body=kind, content_type=content_type, compress=compress)
     if family == "connection":
         if draw(st.booleans()):
             return Answer("truncated connection", status, server_body="truncated")

@@ -13,6 +13,7 @@ import httpx
 
 from ..client import Client
 from .auth import JWT_SCOPES, BasicAuth, JwtAuth
+from .body_limits import ACCEPT_ENCODING
 from .errors import InvalidArgumentError
 from .transport import RetryPolicy, SuncoTransport
 
@@ -61,6 +62,7 @@ def connect(
         base_url=_base_url(region, subdomain, base_url),
         timeout=_timeout(timeout),
         raise_on_unexpected_status=True,
+        headers={"Accept-Encoding": ACCEPT_ENCODING},  # the codings whose decoded size the transport bounds
         httpx_args={
             "auth": _auth(auth, scope, key_id, secret),
             "transport": SuncoTransport(_policy(retries), async_backend=async_backend, verify=_verify(verify)),

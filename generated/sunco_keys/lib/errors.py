@@ -34,7 +34,8 @@ class ResponseDecodeError(SuncoKeysError):
     """A response body was not the documented JSON: not JSON at all, or not the documented shape.
 
     `response` is the whole answer, body included, never shown in the message: after a 2xx the request may have
-    taken effect (a create's answer holds the new key's only copy of its secret), so nothing of it is lost.
+    taken effect (a create's answer holds the new key's only copy of its secret), so nothing of it is lost. It is
+    None for a body refused before it was whole (too large, or in a content coding not asked for).
     """
 
     def __init__(
@@ -44,10 +45,11 @@ class ResponseDecodeError(SuncoKeysError):
         self.content_type = content_type
         self.body_excerpt = excerpt(body)
         self.response = response
-        took_effect = " (the request may have taken effect: the whole answer is in .response)"
+        kept = ": the whole answer is in .response" if response is not None else ""
+        took_effect = f" (the request may have taken effect{kept})" if 200 <= status_code < 300 else ""
         super().__init__(
             f"cannot decode the {status_code} response ({content_type or 'no content type'}): {reason}; "
-            f"body starts {self.body_excerpt!r}" + (took_effect if 200 <= status_code < 300 else "")
+            f"body starts {self.body_excerpt!r}{took_effect}"
         )
 
 

@@ -2,8 +2,8 @@
 
 Layers, outermost first: `SuncoTransport` maps what comes back (non-2xx -> ApiError, network failure ->
 TransportError); `httpx_retries.RetryTransport` retries by the rule of the request's method; `_Attempts`
-sends each attempt on a lazily created transport, reads the body (bounded in time and size, lib/body_limits.py),
-and logs each retry.
+sends each attempt on a lazily created transport, reads the body (bounded in time and in size, on the wire and
+decoded: lib/body_limits.py), and logs each retry.
 
 Sync requests go through httpx's own `HTTPTransport`. Async requests go through aiohttp's connection pool
 behind httpx's transport interface (httpx-aiohttp) by default: httpcore's async pool rescans every connection
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .body_limits import bound
+from .body_limits import aread, read
 from .errors import InvalidArgumentError, TransportError, error_for, request_path
 
 if TYPE_CHECKING:
@@ -108,9 +108,8 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
             self._sync = httpx.HTTPTransport(**self._options)
         try:
             response = self._sync.handle_request(request)
-            bound(response, request)
             try:
-                response.read()
+                response = read(response, request)
             except BaseException:
                 response.close()  # a body refused part-way leaves the connection unusable: it is closed, not reused
                 raise
@@ -143,9 +142,8 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         assert self._async is not None
         try:
             response = await self._async.handle_async_request(request)
-            bound(response, request)
             try:
-                await response.aread()
+                response = await aread(response, request)
             except BaseException:
                 await response.aclose()  # aiohttp frees (closes) the connection only then, not at a failed read
                 raise

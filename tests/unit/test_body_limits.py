@@ -1,0 +1,133 @@
+"""A response body is bounded once decoded as well as on the wire, and only the codings asked for are decoded."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import tracemalloc
+import zlib
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+import sunco_keys
+from sunco_keys.lib.body_limits import ACCEPT_ENCODING, MAX_BODY_BYTES, aread, read
+
+REQUEST = httpx.Request("GET", "https://api.smooch.io/v2/apps/a/integrations/i/keys")
+DOCUMENT = json.dumps({"keys": [{"id": "int_1", "displayName": "packed", "secret": "canary-secret-5c0e"}]}).encode()
+
+
+class Chunks(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body arriving in the given chunks, as from the network; records what the reader was handed."""
+
+    def __init__(self, *chunks: bytes) -> None:
+        self.chunks = chunks
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def answer(*chunks: bytes, coding: str | None = None, status: int = 200) -> httpx.Response:
+    headers = {"Content-Type": "application/json", "X-Request-Id": "r-1"}
+    if coding is not None:
+        headers["Content-Encoding"] = coding
+    headers["Content-Length"] = str(sum(map(len, chunks)))
+    # No request set: a transport's response gets one from the client only after the transport returns it.
+    return httpx.Response(status, headers=headers, stream=Chunks(*chunks), extensions={"http_version": b"HTTP/1.1"})
+
+
+def deflated(data: bytes, wbits: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    return packer.compress(data) + packer.flush()
+
+
+def zeros_gzipped(size: int) -> bytes:
+    """gzip of `size` zero bytes (about a thousandth of it), built without holding them all."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    block = bytes(1024 * 1024)
+    return b"".join(packer.compress(block) for _ in range(size // len(block))) + packer.flush()
+
+
+@pytest.mark.parametrize(
+    ("coding", "body"),
+    [
+        ("gzip", gzip.compress(DOCUMENT)),
+        ("deflate", deflated(DOCUMENT, zlib.MAX_WBITS)),  # zlib-wrapped, as the RFC says
+        ("deflate", deflated(DOCUMENT, -zlib.MAX_WBITS)),  # raw, as some servers send it
+        ("GZip ", gzip.compress(DOCUMENT)),
+        ("identity, gzip", gzip.compress(DOCUMENT)),
+    ],
+)
+def test_an_encoded_body_is_handed_on_decoded_with_the_headers_that_describe_it(coding: str, body: bytes) -> None:
+    decoded = read(answer(body[:7], body[7:], coding=coding), REQUEST)
+    assert decoded.content == DOCUMENT and decoded.json()["keys"][0]["id"] == "int_1"
+    assert "Content-Encoding" not in decoded.headers and decoded.headers["Content-Length"] == str(len(DOCUMENT))
+    assert decoded.headers["X-Request-Id"] == "r-1" and decoded.headers["Content-Type"] == "application/json"
+    assert decoded.request is REQUEST and decoded.http_version == "HTTP/1.1" and decoded.status_code == 200
+
+
+@pytest.mark.parametrize("coding", [None, "identity", ""])
+def test_a_plain_body_is_read_in_place(coding: str | None) -> None:
+    response = answer(DOCUMENT[:5], DOCUMENT[5:], coding=coding)
+    assert read(response, REQUEST) is response and response.content == DOCUMENT
+
+
+def test_the_async_read_decodes_alike() -> None:
+    body = gzip.compress(DOCUMENT)
+    decoded = asyncio.run(aread(answer(body, coding="gzip"), REQUEST))
+    assert decoded.content == DOCUMENT and "Content-Encoding" not in decoded.headers
+
+
+@pytest.mark.parametrize("reader", ["sync", "async"])
+def test_a_body_that_decodes_past_the_limit_is_refused_without_ever_holding_it(reader: str) -> None:
+    bomb = zeros_gzipped(256 * 1024 * 1024)  # ~256 KB on the wire, one chunk: httpx alone would inflate it at once
+    assert len(bomb) < MAX_BODY_BYTES // 16
+    response = answer(bomb, coding="gzip")
+    tracemalloc.start()
+    try:
+        with pytest.raises(sunco_keys.ResponseDecodeError, match=f"larger than {MAX_BODY_BYTES} bytes once decoded"):
+            if reader == "sync":
+                read(response, REQUEST)
+            else:
+                asyncio.run(aread(response, REQUEST))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < MAX_BODY_BYTES + 8 * 1024 * 1024  # the limit's worth of kept chunks, and one slice's output
+
+
+def test_a_refused_decoded_body_shows_its_decoded_head_masked() -> None:
+    padding = b" " * MAX_BODY_BYTES
+    with pytest.raises(sunco_keys.ResponseDecodeError) as caught:
+        read(answer(gzip.compress(DOCUMENT[:-2] + padding + b"]}"), coding="gzip"), REQUEST)
+    assert caught.value.body_excerpt.startswith('{"keys": [{"id": "int_1"')
+    assert "canary-secret-5c0e" not in str(caught.value) and caught.value.response is None
+    assert str(caught.value).endswith("(the request may have taken effect)")  # nothing claims a kept .response
+
+
+@pytest.mark.parametrize("coding", ["br", "zstd", "compress", "x-gzip", "gzip, gzip", "deflate, gzip", "snappy"])
+def test_a_coding_not_asked_for_is_refused_before_its_body_is_read(coding: str) -> None:
+    stream = Chunks(gzip.compress(DOCUMENT))
+    response = httpx.Response(200, headers={"Content-Encoding": coding}, stream=stream)
+    with pytest.raises(sunco_keys.ResponseDecodeError, match="only a single gzip or deflate was asked for"):
+        read(response, REQUEST)
+    assert not response.is_stream_consumed
+
+
+def test_connect_asks_for_exactly_the_codings_it_bounds() -> None:
+    client = sunco_keys.connect("app_1", "a-test-secret", base_url="http://127.0.0.1:9")
+    assert client.get_httpx_client().headers["Accept-Encoding"] == ACCEPT_ENCODING == "gzip, deflate"
+    client.get_httpx_client().close()
