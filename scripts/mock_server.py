@@ -69,7 +69,10 @@ The control API (under `/__mock__/`, unauthenticated, never logged, never faulte
       With status 204 or 304 the answer has no body whatever the kind (HTTP allows none there).
     - `content_type` (str): replaces the Content-Type of the answer.
     - `compress` ("gzip" or "deflate"): send the body in this content coding (with its Content-Encoding, chunked),
-      whatever the body is; an `"endless"` one compresses ~1000 to 1.
+      whatever the body is; an `"endless"` one compresses ~1000 to 1. aiohttp's compressor buffers: with `drip`,
+      the compressed bytes arrive at the end.
+    - `content_encoding` (str): a Content-Encoding header on a body not in that coding (a mislabelled body); not
+      with `compress`.
     - `drip` (number > 0, at most 60, seconds): send the body one byte at a time, waiting this long after each.
     - `drop` (bool): close the connection without any answer (after processing, if it is processed).
     - `method` (str, case-insensitive): only requests with this method match.
@@ -143,6 +146,7 @@ FAULT_FIELDS = frozenset(
         "body",
         "raw_body",
         "content_type",
+        "content_encoding",
         "compress",
         "drop",
         "drip",
@@ -152,7 +156,7 @@ FAULT_FIELDS = frozenset(
     }
 )
 # Fault members sent as header values.
-HEADER_FIELDS = frozenset({"retry_after", "set_cookie", "content_type"})
+HEADER_FIELDS = frozenset({"retry_after", "set_cookie", "content_type", "content_encoding"})
 ERROR_CODES = {
     400: ("bad_request", "Bad request"),
     401: ("unauthorized", "Authorization is required"),
@@ -213,6 +217,7 @@ class Fault:
     body: str = "json"
     raw_body: str = ""
     content_type: str | None = None
+    content_encoding: str | None = None
     compress: str | None = None
     drop: bool = False
     drip: float | None = None
@@ -247,7 +252,7 @@ class Fault:
             if not _is_int(status) or not 200 <= status <= 599:
                 raise ValueError("status must be an integer from 200 to 599")
             fault.status = status
-        for name in ("retry_after", "set_cookie", "content_type", "method", "path", "raw_body"):
+        for name in ("retry_after", "set_cookie", "content_type", "content_encoding", "method", "path", "raw_body"):
             value = spec.get(name)
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"{name} must be a string")
@@ -256,6 +261,7 @@ class Fault:
         fault.retry_after = spec.get("retry_after")
         fault.set_cookie = spec.get("set_cookie")
         fault.content_type = spec.get("content_type")
+        fault.content_encoding = spec.get("content_encoding")
         fault.raw_body = spec.get("raw_body") or ""
         method = spec.get("method")
         fault.method = method.upper() if method is not None else None
@@ -276,6 +282,8 @@ class Fault:
         compress = spec.get("compress")
         if compress is not None and compress not in CODINGS:
             raise ValueError(f"compress must be one of {', '.join(CODINGS)}")
+        if compress is not None and fault.content_encoding is not None:
+            raise ValueError("compress and content_encoding exclude each other")
         fault.compress = compress
         drop = spec.get("drop", False)
         if not isinstance(drop, bool):
@@ -515,6 +523,8 @@ class ApiState:
         response = web.StreamResponse(status=answer.status, headers=answer.headers)
         if content_type is not None:
             response.headers["Content-Type"] = content_type
+        if fault.content_encoding is not None:
+            response.headers["Content-Encoding"] = fault.content_encoding
         endless = fault.body == "endless" and answer.status not in BODILESS_STATUSES
         if fault.compress is not None and answer.status not in BODILESS_STATUSES:
             response.enable_compression(web.ContentCoding(fault.compress))  # chunked: the compressed length is unknown

@@ -552,6 +552,13 @@ def test_compress_sends_the_answer_in_that_content_coding(api: MockApi, http: ht
     assert "Content-Encoding" not in http.get(keys_path(api)).headers  # one request only
 
 
+def test_content_encoding_labels_a_body_not_in_that_coding(api: MockApi, http: httpx.Client) -> None:
+    api.inject({"content_encoding": "br", "method": "GET"})
+    with http.stream("GET", keys_path(api)) as response:
+        raw = b"".join(response.iter_raw())
+    assert response.headers["Content-Encoding"] == "br" and json.loads(raw) == {"keys": []}
+
+
 def test_an_endless_compressed_body_decodes_to_far_more_than_it_sends(api: MockApi, http: httpx.Client) -> None:
     api.inject({"body": "endless", "compress": "gzip", "method": "GET"})
     sent = decoded = 0
@@ -610,6 +617,8 @@ def test_control_api_is_neither_faulted_nor_logged(api: MockApi, http: httpx.Cli
         {"content_type": "text/html\n"},
         {"compress": "br"},
         {"compress": True},
+        {"content_encoding": 1},
+        {"content_encoding": "gzip", "compress": "gzip"},
         {"stauts": 503},
     ],
 )

@@ -384,6 +384,27 @@ def test_a_compressed_body_is_refused_once_it_decodes_past_the_size_limit(api: M
     assert calls.list().keys == []
 
 
+def test_an_error_status_whose_body_does_not_decode_is_still_typed_and_retried(api: MockApi, calls: Calls) -> None:
+    api.inject({"status": 503, "content_encoding": "gzip", "method": "GET"})  # a plain body labelled gzip
+    assert calls.list().keys == []
+    assert len(api_requests(api, "GET")) == 2
+    api.inject({"status": 404, "content_encoding": "br", "method": "GET"})
+    with pytest.raises(sunco_keys.NotFoundError) as caught:
+        calls.get(MISSING_KEY)
+    assert caught.value.errors[0].code == "not_found"  # its body, as received, was plain JSON
+
+
+def test_a_created_key_answered_in_a_coding_not_asked_for_is_not_lost(api: MockApi, calls: Calls) -> None:
+    api.inject({"content_encoding": "br", "method": "POST"})
+    with pytest.raises(sunco_keys.ResponseDecodeError, match="only a single gzip or deflate") as caught:
+        calls.create()
+    answer = caught.value.response
+    assert answer is not None and answer.status_code == 201
+    created = answer.json()["key"]  # the body as received: here plain JSON under a wrong label
+    assert [key.id for key in calls.list().keys] == [created["id"]]
+    assert KEY_SECRET_MARKER not in str(caught.value)
+
+
 @pytest.mark.parametrize("backend", ["aiohttp", "httpx"])
 def test_an_async_client_used_from_a_second_event_loop_says_so(api: MockApi, backend: str) -> None:
     client = connect(api, async_backend=backend)

@@ -3,12 +3,14 @@ wire and once decoded.
 
 httpx's read timeout bounds each read, not the body: a server dripping a byte just inside it, or streaming without
 end, would hold a call (and its memory) forever. And httpx decodes a gzip or deflate body whole: a few hundred
-kilobytes on the wire can decode to gigabytes. The transport reads every response with `read` or `aread`.
+kilobytes on the wire can decode to gigabytes. So an encoded body is decoded here, by zlib with each output capped,
+and refused once past the limit. The transport reads every response with `read` or `aread`.
 """
 
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -18,11 +20,10 @@ from .errors import ResponseDecodeError
 
 # The API's largest answer is a list of keys (~150 bytes each); 16 MiB is far beyond any real one.
 MAX_BODY_BYTES = 16 * 1024 * 1024
-# The content codings connect() asks for, and the only ones a response may use: httpx decodes both with zlib.
+# The content codings connect() asks for, and the only ones decoded: both with zlib, each output capped.
 ACCEPT_ENCODING = "gzip, deflate"
 _CODINGS = frozenset({"gzip", "deflate"})
-# Deflate expands a byte to at most ~1032: fed this much at a time, httpx's decoder yields at most ~1 MiB at once.
-_ENCODED_SLICE = 1024
+_OUTPUT_CAP = 1024 * 1024  # the most one call to zlib may return
 _HEAD_BYTES = 1024
 # Headers of the wire's body that no longer describe it once it is decoded.
 _WIRE_HEADERS = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
@@ -33,7 +34,7 @@ class BoundedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
     `seconds` (None: no bound) to arrive, and ResponseDecodeError (not retried) past MAX_BODY_BYTES.
 
     The time is checked as each chunk arrives and each read is bounded by the read timeout, so a body ends within
-    twice it at worst. An encoded body is handed on in small slices, so that its decoded size is checked often.
+    twice it at worst. An encoded body's size is checked here on the wire, and by _Body once decoded.
     """
 
     def __init__(
@@ -50,7 +51,7 @@ class BoundedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
     def _check(self, chunk: bytes) -> None:
         self._size += len(chunk)
         if not self._encoded:
-            self._refusal.keep(chunk)  # an encoded body's head is kept as decoded (in _Decoded)
+            self._refusal.keep(chunk)  # an encoded body's head is kept as decoded (by _Body)
         if self._size > MAX_BODY_BYTES:
             raise self._refusal.error(f"the body is larger than {MAX_BODY_BYTES} bytes")
         if self._deadline is not None and time.monotonic() > self._deadline:
@@ -61,30 +62,18 @@ class BoundedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self._stream:
             self._check(chunk)
-            if self._encoded:
-                yield from _slices(chunk)
-            else:
-                yield chunk
+            yield chunk
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         async for chunk in self._stream:
             self._check(chunk)
-            if self._encoded:
-                for piece in _slices(chunk):
-                    yield piece
-            else:
-                yield chunk
+            yield chunk
 
     def close(self) -> None:
         self._stream.close()
 
     async def aclose(self) -> None:
         await self._stream.aclose()
-
-
-def _slices(chunk: bytes) -> Iterator[bytes]:
-    for start in range(0, len(chunk), _ENCODED_SLICE):
-        yield chunk[start : start + _ENCODED_SLICE]
 
 
 class _Refusal:
@@ -104,81 +93,156 @@ class _Refusal:
         return ResponseDecodeError(self._status_code, content_type, bytes(self._head), reason)
 
 
-class _Decoded:
-    """The decoded chunks of an encoded body, refused once they pass MAX_BODY_BYTES."""
+class _Inflater:
+    """Decodes a gzip or deflate body with zlib: in time linear in its size, each output at most _OUTPUT_CAP.
 
-    def __init__(self, response: httpx.Response, refusal: _Refusal) -> None:
+    A gzip body may hold several members (RFC 1952), decoded in turn, and zero padding after them. A deflate body is
+    zlib-wrapped (RFC 1950) or raw, as its first two bytes tell; bytes after its end are ignored, as httpx does.
+    zlib.error, and a body that ends inside a stream, are _CorruptBody.
+    """
+
+    def __init__(self, coding: str) -> None:
+        self._gzip = coding == "gzip"
+        self._stream: Any = None  # the zlib decompressor of the current member, None between members
+        self._start = b""  # a deflate body's first byte, until the second tells its kind
+        self._ended = False  # a deflate body reached its end: the rest is ignored
+
+    def _open(self, data: bytes) -> bytes:
+        """Start a stream at `data` (a gzip member past any zero padding); the data left to decode."""
+        if self._gzip:
+            data = data.lstrip(b"\0")
+            if data:
+                self._stream = zlib.decompressobj(zlib.MAX_WBITS | 16)
+            return data
+        data, self._start = self._start + data, b""
+        if len(data) < 2:
+            self._start = data
+            return b""
+        wrapped = data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+        self._stream = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+        return data
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        try:
+            while data and not self._ended:
+                if self._stream is None:
+                    data = self._open(data)
+                    continue
+                output = self._stream.decompress(data, _OUTPUT_CAP)
+                if output:
+                    yield output
+                if self._stream.eof:
+                    data, self._stream = self._stream.unused_data, None
+                    self._ended = not self._gzip
+                else:
+                    data = self._stream.unconsumed_tail
+        except zlib.error as exc:
+            raise _CorruptBody(f"its {'gzip' if self._gzip else 'deflate'} body is corrupt ({exc})") from None
+
+    def finish(self) -> None:
+        if self._stream is not None or self._start:
+            raise _CorruptBody(f"its {'gzip' if self._gzip else 'deflate'} body ends before its stream does")
+
+
+class _CorruptBody(Exception):
+    """An encoded body could not be decoded; the message says why (never holds body bytes)."""
+
+
+class _Body:
+    """A body read through BoundedBody: the wire's bytes and, for gzip or deflate, the decoded ones, each bounded."""
+
+    def __init__(self, response: httpx.Response, refusal: _Refusal, coding: str) -> None:
         self._response = response
         self._refusal = refusal
-        self._chunks: list[bytes] = []
+        self._inflater = _Inflater(coding) if coding in _CODINGS else None
+        self._problem = None if self._inflater is not None else _unasked(coding)
+        self._wire: list[bytes] = []
+        self._decoded: list[bytes] = []
         self._size = 0
 
     def add(self, chunk: bytes) -> None:
-        self._size += len(chunk)
-        self._refusal.keep(chunk)
-        if self._size > MAX_BODY_BYTES:
-            raise self._refusal.error(f"the body is larger than {MAX_BODY_BYTES} bytes once decoded")
-        self._chunks.append(chunk)
+        self._wire.append(chunk)
+        if self._inflater is None or self._problem is not None:
+            return
+        try:
+            for output in self._inflater.decode(chunk):
+                self._size += len(output)
+                self._refusal.keep(output)
+                if self._size > MAX_BODY_BYTES:
+                    raise self._refusal.error(f"the body is larger than {MAX_BODY_BYTES} bytes once decoded")
+                self._decoded.append(output)
+        except _CorruptBody as exc:
+            self._problem = str(exc)
 
     def response(self, request: httpx.Request) -> httpx.Response:
-        """A response like the one read, with the decoded body and without the headers of the encoded one."""
+        """The response to hand on: the decoded body; or, if it cannot be decoded, the wire's body for an error
+        status (its status decides), and ResponseDecodeError (keeping that answer) for a 2xx."""
+        if self._inflater is not None and self._problem is None:
+            try:
+                self._inflater.finish()
+            except _CorruptBody as exc:
+                self._problem = str(exc)
+        if not any(self._wire):
+            self._problem = None  # no body (HEAD, 204...): nothing to decode, whatever its coding
         original = self._response
+        body = self._decoded if self._problem is None else self._wire
         headers = [(name, value) for name, value in original.headers.raw if name.lower() not in _WIRE_HEADERS]
-        return httpx.Response(
+        answer = httpx.Response(
             original.status_code,
             headers=headers,
-            content=b"".join(self._chunks),
+            content=b"".join(body),
             request=request,
             extensions=original.extensions,
         )
+        if self._problem is not None and 200 <= original.status_code < 300:
+            content_type = original.headers.get("Content-Type", "")
+            raise ResponseDecodeError(original.status_code, content_type, b"", self._problem, answer)
+        return answer
 
 
-def _is_encoded(response: httpx.Response, refusal: _Refusal) -> bool:
-    """Whether the body is gzip or deflate encoded; refuses any other coding (httpx would decode some unbounded)."""
+def _coding(response: httpx.Response) -> str | None:
+    """The body's content coding, as one lower-case name; None for none (or identity)."""
     if "Content-Encoding" not in response.headers:
-        return False
+        return None
     codings = [
         coding.strip().lower()
         for coding in response.headers.get_list("Content-Encoding", split_commas=True)
         if coding.strip().lower() not in ("", "identity")
     ]
-    if not codings:
-        return False
-    if len(codings) == 1 and codings[0] in _CODINGS:
-        return True
-    shown = ", ".join(codings)[:100]
-    raise refusal.error(f"its Content-Encoding is {shown!r}, and only a single gzip or deflate was asked for")
+    return ", ".join(codings) or None
 
 
-def _bounded(response: httpx.Response, request: httpx.Request) -> tuple[bool, _Refusal]:
-    """Check `response`'s content coding, then wrap its stream (not read yet) in BoundedBody, timed by the request's
-    read timeout from now; whether the body is encoded, and the refusal that keeps its head."""
+def _unasked(coding: str) -> str:
+    return f"its Content-Encoding is {coding[:100]!r}, and only a single gzip or deflate was asked for"
+
+
+def _bounded(response: httpx.Response, request: httpx.Request) -> _Body | None:
+    """Wrap `response`'s stream (not read yet) in BoundedBody, timed by the request's read timeout from now; the
+    _Body that reads it if it is encoded, else None (httpx reads it as it is)."""
     refusal = _Refusal(response)
-    encoded = _is_encoded(response, refusal)
+    coding = _coding(response)
     timeout = request.extensions.get("timeout", {})
-    response.stream = BoundedBody(response.stream, refusal, request, timeout.get("read"), encoded)
-    return encoded, refusal
+    response.stream = BoundedBody(response.stream, refusal, request, timeout.get("read"), coding is not None)
+    return None if coding is None else _Body(response, refusal, coding)
 
 
 def read(response: httpx.Response, request: httpx.Request) -> httpx.Response:
     """Read `response`'s body within its bounds; the response to hand on (a new one if the body was encoded)."""
-    encoded, refusal = _bounded(response, request)
-    if not encoded:
+    body = _bounded(response, request)
+    if body is None:
         response.read()
         return response
-    decoded = _Decoded(response, refusal)
-    for chunk in response.iter_bytes():
-        decoded.add(chunk)
-    return decoded.response(request)
+    for chunk in response.iter_raw():
+        body.add(chunk)
+    return body.response(request)
 
 
 async def aread(response: httpx.Response, request: httpx.Request) -> httpx.Response:
     """`read` for an async response."""
-    encoded, refusal = _bounded(response, request)
-    if not encoded:
+    body = _bounded(response, request)
+    if body is None:
         await response.aread()
         return response
-    decoded = _Decoded(response, refusal)
-    async for chunk in response.aiter_bytes():
-        decoded.add(chunk)
-    return decoded.response(request)
+    async for chunk in response.aiter_raw():
+        body.add(chunk)
+    return body.response(request)

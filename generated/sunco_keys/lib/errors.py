@@ -34,8 +34,10 @@ class ResponseDecodeError(SuncoKeysError):
     """A response body was not the documented JSON: not JSON at all, or not the documented shape.
 
     `response` is the whole answer, body included, never shown in the message: after a 2xx the request may have
-    taken effect (a create's answer holds the new key's only copy of its secret), so nothing of it is lost. It is
-    None for a body refused before it was whole (too large, or in a content coding not asked for).
+    taken effect (a create's answer holds the new key's only copy of its secret), so nothing of it is lost. A body
+    that could not be decoded (corrupt, or in a content coding not asked for) is there as received, still encoded
+    (without its Content-Encoding header, so that nothing decodes it unbounded); `response` is None for a body
+    refused past the size limit.
     """
 
     def __init__(
