@@ -161,6 +161,20 @@ def test_gzip_members_follow_one_another_and_zero_padding_after_them_is_ignored(
     assert read(answer(*chunks, coding="gzip"), REQUEST).content == DOCUMENT
 
 
+def test_many_gzip_members_in_one_chunk_decode_in_turn() -> None:
+    wire = b"".join(gzip.compress(DOCUMENT[index : index + 1]) for index in range(len(DOCUMENT)))
+    assert read(answer(wire, coding="gzip"), REQUEST).content == DOCUMENT
+
+
+@pytest.mark.parametrize("wbits", [zlib.MAX_WBITS | 16, zlib.MAX_WBITS, -zlib.MAX_WBITS])
+@pytest.mark.parametrize("extra", [-1, 0, 1, 100, 258])
+def test_a_body_whose_end_falls_just_past_a_capped_output_decodes_whole(wbits: int, extra: int) -> None:
+    # A raw deflate stream has no trailer: its last bits may be read by the call whose output is capped at 1 MiB.
+    document = b'{"keys": []}' + b" " * (1024 * 1024 - 12 + extra)
+    coding = "gzip" if wbits > zlib.MAX_WBITS else "deflate"
+    assert read(answer(deflated(document, wbits), coding=coding), REQUEST).content == document
+
+
 def test_deflate_tells_raw_from_wrapped_by_its_first_two_bytes_and_ignores_what_follows_its_end() -> None:
     for wbits in (zlib.MAX_WBITS, -zlib.MAX_WBITS):
         wire = deflated(DOCUMENT, wbits) + b"after the end"

@@ -24,6 +24,7 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 ACCEPT_ENCODING = "gzip, deflate"
 _CODINGS = frozenset({"gzip", "deflate"})
 _OUTPUT_CAP = 1024 * 1024  # the most one call to zlib may return
+_INPUT_SLICE = 1024  # the most one call to zlib is given
 _HEAD_BYTES = 1024
 # Headers of the wire's body that no longer describe it once it is decoded.
 _WIRE_HEADERS = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
@@ -124,20 +125,30 @@ class _Inflater:
 
     def decode(self, data: bytes) -> Iterator[bytes]:
         try:
-            while data and not self._ended:
-                if self._stream is None:
-                    data = self._open(data)
-                    continue
-                output = self._stream.decompress(data, _OUTPUT_CAP)
-                if output:
-                    yield output
-                if self._stream.eof:
-                    data, self._stream = self._stream.unused_data, None
-                    self._ended = not self._gzip
-                else:
-                    data = self._stream.unconsumed_tail
+            # In slices: zlib copies what follows a stream's end (unused_data) at each end, so that many tiny gzip
+            # members would cost time quadratic in the chunk's size; a slice bounds each copy.
+            for start in range(0, len(data), _INPUT_SLICE):
+                yield from self._decode(data[start : start + _INPUT_SLICE])
         except zlib.error as exc:
             raise _CorruptBody(f"its {'gzip' if self._gzip else 'deflate'} body is corrupt ({exc})") from None
+
+    def _decode(self, data: bytes) -> Iterator[bytes]:
+        while not self._ended:
+            if self._stream is None:
+                if not data:
+                    return
+                data = self._open(data)
+                continue
+            output = self._stream.decompress(data, _OUTPUT_CAP)
+            if output:
+                yield output
+            if self._stream.eof:
+                data, self._stream = self._stream.unused_data, None
+                self._ended = not self._gzip
+                continue
+            data = self._stream.unconsumed_tail
+            if not data and len(output) < _OUTPUT_CAP:
+                return  # everything consumed; a capped output may have left more inside zlib: asked for above
 
     def finish(self) -> None:
         if self._stream is not None or self._start:
