@@ -89,9 +89,9 @@ class _Refusal:
         if len(self._head) < _HEAD_BYTES:
             self._head += chunk[: _HEAD_BYTES - len(self._head)]
 
-    def error(self, reason: str) -> ResponseDecodeError:
+    def error(self, reason: str, response: httpx.Response | None = None) -> ResponseDecodeError:
         content_type = self._headers.get("Content-Type", "")  # looked up on a refusal only
-        return ResponseDecodeError(self._status_code, content_type, bytes(self._head), reason)
+        return ResponseDecodeError(self._status_code, content_type, bytes(self._head), reason, response)
 
 
 class _Inflater:
@@ -206,8 +206,7 @@ class _Body:
             extensions=original.extensions,
         )
         if self._problem is not None and 200 <= original.status_code < 300:
-            content_type = original.headers.get("Content-Type", "")
-            raise ResponseDecodeError(original.status_code, content_type, b"", self._problem, answer)
+            raise self._refusal.error(self._problem, answer)
         return answer
 
 
@@ -215,12 +214,8 @@ def _coding(response: httpx.Response) -> str | None:
     """The body's content coding, as one lower-case name; None for none (or identity)."""
     if "Content-Encoding" not in response.headers:
         return None
-    codings = [
-        coding.strip().lower()
-        for coding in response.headers.get_list("Content-Encoding", split_commas=True)
-        if coding.strip().lower() not in ("", "identity")
-    ]
-    return ", ".join(codings) or None
+    codings = (coding.strip().lower() for coding in response.headers.get_list("Content-Encoding", split_commas=True))
+    return ", ".join(coding for coding in codings if coding not in ("", "identity")) or None
 
 
 def _unasked(coding: str) -> str:
