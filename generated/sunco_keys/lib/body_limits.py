@@ -28,6 +28,8 @@ _INPUT_SLICE = 1024  # the most one call to zlib is given
 _HEAD_BYTES = 1024
 # Headers of the wire's body that no longer describe it once it is decoded.
 _WIRE_HEADERS = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
+# Other names of the codings decoded: RFC 9110 (8.4.1.3) asks a recipient to take "x-gzip" as "gzip".
+_ALIASES = {"x-gzip": "gzip"}
 
 
 class BoundedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -211,11 +213,11 @@ class _Body:
 
 
 def _coding(response: httpx.Response) -> str | None:
-    """The body's content coding, as one lower-case name; None for none (or identity)."""
+    """The body's content coding, as one lower-case name (x-gzip as gzip); None for none (or identity)."""
     if "Content-Encoding" not in response.headers:
         return None
     codings = (coding.strip().lower() for coding in response.headers.get_list("Content-Encoding", split_commas=True))
-    return ", ".join(coding for coding in codings if coding not in ("", "identity")) or None
+    return ", ".join(_ALIASES.get(coding, coding) for coding in codings if coding not in ("", "identity")) or None
 
 
 def _unasked(coding: str) -> str:
