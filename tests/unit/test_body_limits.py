@@ -6,6 +6,7 @@ import asyncio
 import gzip
 import json
 import tracemalloc
+import weakref
 import zlib
 from collections.abc import AsyncIterator, Iterator
 
@@ -84,6 +85,19 @@ def test_an_encoded_body_is_handed_on_decoded_with_the_headers_that_describe_it(
 def test_a_plain_body_is_read_in_place(coding: str | None) -> None:
     response = answer(DOCUMENT[:5], DOCUMENT[5:], coding=coding)
     assert read(response, REQUEST) is response and response.content == DOCUMENT
+
+
+@pytest.mark.parametrize("reader", ["sync", "async"])
+@pytest.mark.parametrize("coding", [None, "gzip"])
+def test_a_read_response_lets_go_of_the_stream_it_was_read_from(reader: str, coding: str | None) -> None:
+    # httpx keeps a response and its stream in a reference cycle: whatever the stream still holds waits for the GC.
+    stream = Chunks(gzip.compress(DOCUMENT) if coding else DOCUMENT)
+    original = httpx.Response(200, headers={"Content-Encoding": coding} if coding else {}, stream=stream)
+    handed = read(original, REQUEST) if reader == "sync" else asyncio.run(aread(original, REQUEST))
+    gone = weakref.ref(stream)
+    del stream
+    assert handed.content == DOCUMENT and original.is_closed
+    assert gone() is None  # held by nothing the caller keeps, without a collection
 
 
 def test_the_async_read_decodes_alike() -> None:

@@ -30,6 +30,8 @@ _HEAD_BYTES = 1024
 _WIRE_HEADERS = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
 # Other names of the codings decoded: RFC 9110 (8.4.1.3) asks a recipient to take "x-gzip" as "gzip".
 _ALIASES = {"x-gzip": "gzip"}
+# What a closed BoundedBody holds instead of the stream it read.
+_RELEASED = httpx.ByteStream(b"")
 
 
 class BoundedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -38,6 +40,10 @@ class BoundedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     The time is checked as each chunk arrives and each read is bounded by the read timeout, so a body ends within
     twice it at worst. An encoded body's size is checked here on the wire, and by _Body once decoded.
+
+    Closing it lets go of the stream under it: httpx ties a response and its stream in a reference cycle, so what
+    that stream holds (with aiohttp: its response, headers and request info, ~15 objects a call) would otherwise
+    wait for the garbage collector.
     """
 
     def __init__(
@@ -73,10 +79,12 @@ class BoundedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
             yield chunk
 
     def close(self) -> None:
-        self._stream.close()
+        stream, self._stream = self._stream, _RELEASED
+        stream.close()
 
     async def aclose(self) -> None:
-        await self._stream.aclose()
+        stream, self._stream = self._stream, _RELEASED
+        await stream.aclose()
 
 
 class _Refusal:
