@@ -175,8 +175,9 @@ class _Body:
     def __init__(self, response: httpx.Response, refusal: _Refusal, coding: str) -> None:
         self._response = response
         self._refusal = refusal
-        self._inflater = _Inflater(coding) if coding in _CODINGS else None
-        self._problem = None if self._inflater is not None else _unasked(coding)
+        decoded_as = _ALIASES.get(coding, coding)
+        self._inflater = _Inflater(decoded_as) if decoded_as in _CODINGS else None
+        self._problem = None if self._inflater is not None else _unasked(coding)  # named as the server sent it
         self._wire: list[bytes] = []
         self._decoded: list[bytes] = []
         self._size = 0
@@ -221,11 +222,11 @@ class _Body:
 
 
 def _coding(response: httpx.Response) -> str | None:
-    """The body's content coding, as one lower-case name (x-gzip as gzip); None for none (or identity)."""
+    """The body's content coding, as one lower-case name; None for none (or identity)."""
     if "Content-Encoding" not in response.headers:
         return None
     codings = (coding.strip().lower() for coding in response.headers.get_list("Content-Encoding", split_commas=True))
-    return ", ".join(_ALIASES.get(coding, coding) for coding in codings if coding not in ("", "identity")) or None
+    return ", ".join(coding for coding in codings if coding not in ("", "identity")) or None
 
 
 def _unasked(coding: str) -> str:
