@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import gc
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
+import aiohttp
+import httpcore
 import httpx
 import pytest
 
@@ -403,6 +406,26 @@ def test_a_created_key_answered_in_a_coding_not_asked_for_is_not_lost(api: MockA
     created = answer.json()["key"]  # the body as received: here plain JSON under a wrong label
     assert [key.id for key in calls.list().keys] == [created["id"]]
     assert KEY_SECRET_MARKER not in str(caught.value)
+
+
+@pytest.mark.parametrize(("mode", "kind"), [("sync", httpcore.Request), ("async", aiohttp.ClientResponse)])
+def test_finished_calls_leave_the_garbage_collector_nothing_of_the_http_library(
+    api: MockApi, mode: str, kind: type
+) -> None:
+    # httpx ties each response to its stream in a reference cycle: what that stream still held (the HTTP library's
+    # request or response, its locks, headers and request info) would otherwise live on until a collection.
+    with Calls(api, connect(api), mode) as calls:
+        calls.list()
+        gc.collect()
+        gc.disable()
+        try:
+            before = sum(isinstance(thing, kind) for thing in gc.get_objects())
+            for _ in range(20):
+                assert calls.list().keys == []
+            left = sum(isinstance(thing, kind) for thing in gc.get_objects()) - before
+        finally:
+            gc.enable()
+    assert left == 0
 
 
 @pytest.mark.parametrize("backend", ["aiohttp", "httpx"])

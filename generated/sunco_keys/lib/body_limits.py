@@ -42,8 +42,8 @@ class BoundedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
     twice it at worst. An encoded body's size is checked here on the wire, and by _Body once decoded.
 
     Closing it lets go of the stream under it: httpx ties a response and its stream in a reference cycle, so what
-    that stream holds (with aiohttp: its response, headers and request info, ~15 objects a call) would otherwise
-    wait for the garbage collector.
+    that stream holds (aiohttp's response, headers and request info; or httpcore's request, pool stream and locks:
+    12-15 objects a call) would otherwise wait for the garbage collector.
     """
 
     def __init__(
