@@ -60,7 +60,7 @@ The control API (under `/__mock__/`, unauthenticated, never logged, never faulte
         the normal answer (processed normally);
         `"malformed"`: invalid JSON labelled application/json;
         `"truncated"`: the first half of the "json" body, with a Content-Length of the whole, then the
-        connection is closed;
+        connection is closed (with no body to cut, a 204 or 304, the answer is whole and says `Connection: close`);
         `"html"`: a proxy's HTML error page (text/html);
         `"empty"`: no body at all (Content-Length 0, no Content-Type);
         `"raw"`: `raw_body` (a str, required with this kind) sent as is, labelled application/json;
@@ -525,6 +525,11 @@ class ApiState:
             response.headers["Content-Type"] = content_type
         if fault.content_encoding is not None:
             response.headers["Content-Encoding"] = fault.content_encoding
+        if fault.body == "truncated" and not encoded:
+            # Nothing to cut: the answer is whole, so the close that follows it is announced, as a server that closes
+            # after an answer does (RFC 9112 9.6). Unannounced, the client could pool the connection and send its
+            # next request on it before it sees the close: that request would fail without ever reaching here.
+            response.force_close()
         endless = fault.body == "endless" and answer.status not in BODILESS_STATUSES
         if fault.compress is not None and answer.status not in BODILESS_STATUSES:
             response.enable_compression(web.ContentCoding(fault.compress))  # chunked: the compressed length is unknown

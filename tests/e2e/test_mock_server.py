@@ -496,6 +496,17 @@ def test_truncated_body_breaks_the_read(api: MockApi, http: httpx.Client) -> Non
     assert len(list_ids(http, api)) == 1
 
 
+@pytest.mark.parametrize("status", [204, 304])
+def test_truncated_with_no_body_to_cut_is_a_whole_answer_announcing_its_close(
+    api: MockApi, http: httpx.Client, status: int
+) -> None:
+    api.inject({"body": "truncated", "status": status, "method": "GET"})
+    response = http.get(keys_path(api))
+    assert response.status_code == status and response.content == b""
+    assert response.headers["Connection"] == "close"  # so no client sends its next request on it
+    assert list_ids(http, api) == []
+
+
 def test_drop_closes_the_connection_without_an_answer(api: MockApi, http: httpx.Client) -> None:
     api.inject({"drop": True, "method": "GET"})
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
