@@ -275,6 +275,36 @@ def test_non_string_path_value_is_refused() -> None:
             "IntegrationApiKeyListResponse cannot be built from this dict (TypeError",
         ),
         (IntegrationApiKeyResponse, {"key": None}, "ApiKey cannot be built from this NoneType"),  # the nested one's own
+        # Of the right shape but not of the model's types: the parser would cast them through unchecked.
+        (ApiKey, {"id": 5}, "ApiKey cannot be built from this dict (TypeError: ApiKey.id is not str | Unset)"),
+        (
+            IntegrationApiKeyListResponse,
+            {"keys": [{"id": "int_1"}, {"displayName": 3}]},
+            "IntegrationApiKeyListResponse cannot be built from this dict (TypeError: ApiKey.display_name is not",
+        ),
+        (
+            ErrorResponse,
+            {"errors": [{"code": None}]},
+            "ErrorResponse cannot be built from this dict (TypeError: Error.code",
+        ),
+        # What the parser would turn into something else: an object where the list of keys belongs (an empty list),
+        # a list where a key belongs (dict(["id"]) is {"i": "d"}), a tuple where JSON has an array.
+        (
+            IntegrationApiKeyListResponse,
+            {"keys": {}},
+            "IntegrationApiKeyListResponse cannot be built from this dict (TypeError: member 'keys' is not of the "
+            "documented shape)",
+        ),
+        (
+            IntegrationApiKeyResponse,
+            {"key": ["id"]},
+            "IntegrationApiKeyResponse cannot be built from this dict (TypeError: member 'key'",
+        ),
+        (
+            IntegrationApiKeyListResponse,
+            {"keys": (KEY,)},
+            "IntegrationApiKeyListResponse cannot be built from this dict (TypeError: member 'keys'",
+        ),
     ],
 )
 def test_from_dict_refuses_what_is_not_of_the_models_shape(model: Any, data: object, message: str) -> None:
@@ -285,3 +315,26 @@ def test_from_dict_refuses_what_is_not_of_the_models_shape(model: Any, data: obj
 
 def test_from_dict_still_builds_the_documented_shape() -> None:
     assert IntegrationApiKeyResponse.from_dict({"key": KEY}).to_dict() == {"key": KEY}
+    listed = {"keys": [KEY, {"id": "int_2", "displayName": None, "note": {"any": ["json"]}}], "next": 1}
+    assert IntegrationApiKeyListResponse.from_dict(listed).to_dict() == listed
+
+
+def test_a_secret_of_the_wrong_type_is_refused_without_its_value() -> None:
+    secret = {"canary": SECRET}  # the value a wrong-typed secret field holds must not reach the message
+    with pytest.raises(sunco_keys.InvalidArgumentError) as caught:
+        IntegrationApiKeyResponse.from_dict({"key": {"id": "int_1", "secret": secret}})
+    assert (
+        str(caught.value)
+        == "IntegrationApiKeyResponse cannot be built from this dict (TypeError: ApiKey.secret is not str | Unset)"
+    )
+    assert SECRET not in repr(caught.value) and caught.value.__cause__ is None and caught.value.__context__ is None
+
+
+def test_a_refused_from_dict_leaves_the_next_one_checked() -> None:
+    """The nested models of one call are checked by the outermost; a refusal must not leave that switched off."""
+    with pytest.raises(sunco_keys.InvalidArgumentError):
+        IntegrationApiKeyResponse.from_dict({"key": None})  # refused inside the nested ApiKey's from_dict
+    with pytest.raises(sunco_keys.InvalidArgumentError, match=r"ApiKey\.id is not"):
+        ApiKey.from_dict({"id": 5})
+    with pytest.raises(sunco_keys.InvalidArgumentError, match=r"ApiKey\.id is not"):
+        IntegrationApiKeyResponse.from_dict({"key": {"id": 5}})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import sys
@@ -27,9 +28,8 @@ def decode_body(parse: Callable[..., T], *, client: Any, response: httpx.Respons
     """Run the generated parser; a body that is not a JSON object of the documented shape raises ResponseDecodeError.
 
     Every response schema of this API is a JSON object, so anything else (an HTML page from a proxy, an array,
-    an empty body) is refused before the generated parser, which would accept some of them silently. The parser
-    casts field values without checking them, so the parsed model is then held to its own type annotations, and
-    must give the body back from `to_dict()`. A status HTTPStatus does not know (299, 520) is refused too.
+    an empty body) is refused before the generated parser, whose models' from_dict then refuses a body not of
+    their types (checked_from_dict). A status HTTPStatus does not know (299, 520) is refused too.
     The body is decoded once: the parser reads the same document through `DecodedResponse`.
     """
     if response.status_code not in _HTTP_STATUSES:
@@ -43,18 +43,10 @@ def decode_body(parse: Callable[..., T], *, client: Any, response: httpx.Respons
     if not isinstance(document, dict):
         raise _refusal(response, "expected a JSON object")
     try:
+        # The models' from_dict (checked_from_dict) holds the model to its types and to the body it came from.
         parsed = parse(client=client, response=DecodedResponse(response.status_code, content, document))
         if parsed is None:  # what the generated parser returns for an undocumented status, unless told to raise
             raise UnexpectedStatus(response.status_code, b"")
-        model: Any = parsed
-        check_types(model)
-        # The parsers build a model from whatever sits where an object or array belongs (dict() turns
-        # ["ab"] into {"a": "b"}; a string or an object where the list of keys belongs becomes an empty
-        # list), so the model must also give the body back: that holds for every body of the documented
-        # shape (tests/fuzz/test_model_roundtrip.py), for no other. The parsers copy what they read, so
-        # `document` is still the body as it came.
-        if model.to_dict() != document:
-            raise TypeError("the body is not of the documented shape")
     except UnexpectedStatus:
         # Its message holds the whole body, which may hold a secret: not chained.
         raise _refusal(response, f"status {response.status_code} is not documented for this operation") from None
@@ -67,33 +59,69 @@ M = TypeVar("M")
 
 
 def checked_from_dict(parse: Callable[[type[M], Mapping[str, Any]], M]) -> Callable[[type[M], Mapping[str, Any]], M]:
-    """Wrap a generated model's `from_dict`: input not of the model's shape raises InvalidArgumentError (a
-    ValueError), not the KeyError, TypeError or AttributeError the generated parser stumbles into.
+    """Wrap a generated model's `from_dict`: input not of the model's shape or types raises InvalidArgumentError
+    (a ValueError), not the KeyError, TypeError or AttributeError the generated parser stumbles into.
 
-    Only the shape of objects is checked this way; decode_body also holds what a response parses into to the
-    model's types and to the body it came from.
+    The generated parser casts values without checking them and builds a model from whatever sits where an object
+    or a list belongs (dict() turns ["ab"] into {"a": "b"}; an object where a list of keys belongs becomes an
+    empty list). So the model built is held to its own annotations, and must give the input back from
+    `to_dict()`: that holds for every input of the documented shape (tests/fuzz/test_model_roundtrip.py), for
+    no other. The parsers copy what they read, so the input is still as it came. The outermost call checks the
+    whole tree, once; the nested models' calls inside it only build.
     """
 
     @functools.wraps(parse)
     def from_dict(cls: type[M], src_dict: Mapping[str, Any]) -> M:
+        if _BUILDING_NESTED.get():
+            return _built(parse, cls, src_dict, check=False)
+        token = _BUILDING_NESTED.set(True)
         try:
-            return parse(cls, src_dict)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            from .errors import InvalidArgumentError  # on a refusal only: not for every model of every response
-
-            if isinstance(exc, InvalidArgumentError):  # a nested model's, already explained
-                raise
-            reason = f"{type(exc).__name__}: {exc}"
-        raise InvalidArgumentError(f"{cls.__name__} cannot be built from this {type(src_dict).__name__} ({reason})")
+            return _built(parse, cls, src_dict, check=True)
+        finally:
+            _BUILDING_NESTED.reset(token)
 
     return from_dict
+
+
+# True inside a checked from_dict: the models it builds in turn are checked with it, as part of its tree.
+_BUILDING_NESTED: contextvars.ContextVar[bool] = contextvars.ContextVar("sunco_keys.building_nested", default=False)
+
+
+def _built(
+    parse: Callable[[type[M], Mapping[str, Any]], M], cls: type[M], src_dict: Mapping[str, Any], check: bool
+) -> M:
+    try:
+        model = parse(cls, src_dict)
+        if check:
+            check_types(model)
+            _check_gives_back(model, src_dict)
+        return model
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+        from .errors import InvalidArgumentError  # on a refusal only: not for every model of every response
+
+        if isinstance(exc, InvalidArgumentError):  # a nested model's, already explained
+            raise
+        reason = f"{type(exc).__name__}: {exc}"
+    raise InvalidArgumentError(f"{cls.__name__} cannot be built from this {type(src_dict).__name__} ({reason})")
+
+
+def _check_gives_back(model: Any, src_dict: Mapping[str, Any]) -> None:
+    """Raise TypeError naming the first member of `src_dict` the model does not give back (never its value)."""
+    given_back = model.to_dict()
+    if given_back != src_dict:
+        differs = (
+            n
+            for n in (*src_dict, *given_back)
+            if n not in src_dict or n not in given_back or given_back[n] != src_dict[n]
+        )
+        raise TypeError(f"member {next(differs, '')!r:.80} is not of the documented shape")
 
 
 class DecodedResponse:
     """What a generated parser reads of a response (status, body, its JSON), with the JSON decoded once, here.
 
     `json()` returns the document itself, not a copy: the parsers copy every object they read (`dict(src_dict)`)
-    and change only their copies, so decode_body can still compare the model with the body afterwards.
+    and change only their copies, so the model's from_dict can still compare it with the body afterwards.
     """
 
     __slots__ = ("_document", "content", "status_code")

@@ -136,7 +136,7 @@ def parse_errors(body: bytes) -> list[Error]:
     (the parser would otherwise hand out an Error whose `code` is, say, None, against its annotation).
     """
     from ..models.error import Error
-    from .decode import check_types, json_document
+    from .decode import json_document
 
     try:
         document = json_document(body)
@@ -148,10 +148,9 @@ def parse_errors(body: bytes) -> list[Error]:
     errors = []
     for item in items:
         if isinstance(item, dict):
-            error = Error.from_dict(item)
             try:
-                check_types(error)
-            except TypeError:
+                error = Error.from_dict(item)
+            except ValueError:  # InvalidArgumentError: a code or title that is not a string
                 continue
             errors.append(error)
     return errors
