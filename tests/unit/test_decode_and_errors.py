@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import string
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -338,3 +339,35 @@ def test_a_refused_from_dict_leaves_the_next_one_checked() -> None:
         ApiKey.from_dict({"id": 5})
     with pytest.raises(sunco_keys.InvalidArgumentError, match=r"ApiKey\.id is not"):
         IntegrationApiKeyResponse.from_dict({"key": {"id": 5}})
+
+
+class _CallsOtherThread(Mapping[str, Any]):
+    """A key's data that, when read, has another thread build a model of the wrong types and records the outcome."""
+
+    def __init__(self) -> None:
+        self.outcome: object = None
+
+    def __getitem__(self, name: str) -> Any:
+        return KEY[name]
+
+    def __iter__(self) -> Iterator[str]:
+        def build() -> None:
+            try:
+                self.outcome = ApiKey.from_dict({"id": 5})
+            except sunco_keys.InvalidArgumentError as exc:
+                self.outcome = exc
+
+        thread = threading.Thread(target=build)
+        thread.start()
+        thread.join()
+        return iter(KEY)
+
+    def __len__(self) -> int:
+        return len(KEY)
+
+
+def test_a_from_dict_in_another_thread_is_checked_on_its_own() -> None:
+    """What marks the nested calls of one from_dict holds for its own thread only."""
+    data = _CallsOtherThread()
+    assert IntegrationApiKeyResponse.from_dict({"key": data}).to_dict() == {"key": KEY}
+    assert isinstance(data.outcome, sunco_keys.InvalidArgumentError), data.outcome

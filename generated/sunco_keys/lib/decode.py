@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import json
 import sys
+import threading
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -72,19 +72,28 @@ def checked_from_dict(parse: Callable[[type[M], Mapping[str, Any]], M]) -> Calla
 
     @functools.wraps(parse)
     def from_dict(cls: type[M], src_dict: Mapping[str, Any]) -> M:
-        if _BUILDING_NESTED.get():
+        if _building.nested:
             return _built(parse, cls, src_dict, check=False)
-        token = _BUILDING_NESTED.set(True)
+        _building.nested = True
         try:
             return _built(parse, cls, src_dict, check=True)
         finally:
-            _BUILDING_NESTED.reset(token)
+            _building.nested = False
 
     return from_dict
 
 
-# True inside a checked from_dict: the models it builds in turn are checked with it, as part of its tree.
-_BUILDING_NESTED: contextvars.ContextVar[bool] = contextvars.ContextVar("sunco_keys.building_nested", default=False)
+class _Building(threading.local):
+    """`nested` is True inside a checked from_dict: the models it builds in turn are checked with it, in its tree.
+
+    Per thread, not per context: from_dict never awaits or yields, so the calls a thread makes while the flag is
+    set are exactly the nested ones (and `threading` is loaded already, where contextvars would add to the import).
+    """
+
+    nested = False
+
+
+_building = _Building()
 
 
 def _built(
