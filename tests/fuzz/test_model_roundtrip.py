@@ -3,8 +3,8 @@
 Bodies are drawn by Hypothesis from the spec's own JSON Schemas (tests/fuzz/spec_strategies.py walks them; nothing
 is written per field), checked valid with `jsonschema`, served as an `httpx.Response` of a status the spec lists
 for the operation, and parsed the way the client parses them (the generated endpoint's `_parse_response` through
-`sunco_keys.lib.decode.decode_body`, which also holds the model to its types) and by the model class alone
-(`from_dict`). `to_dict()` must give the body back exactly: `null` display names, missing optional members, long
+`sunco_keys.lib.decode.decode_body`) and by the model class alone (`from_dict`, which holds the model to its types
+either way). `to_dict()` must give the body back exactly: `null` display names, missing optional members, long
 and non-ASCII strings included. Members the spec does not know (a newer API adding one) must be tolerated and
 kept in `additional_properties` at their level.
 

@@ -269,7 +269,7 @@ def test_non_string_path_value_is_refused() -> None:
     [
         (IntegrationApiKey, {}, "IntegrationApiKey cannot be built from this dict (KeyError: 'displayName')"),
         (ApiKey, None, "ApiKey cannot be built from this NoneType (TypeError"),
-        (ApiKey, "int_1", "ApiKey cannot be built from this str (ValueError"),
+        (ApiKey, "int_1", "ApiKey cannot be built from this str (TypeError: not a mapping)"),
         (
             IntegrationApiKeyListResponse,
             {"keys": 5},
@@ -299,7 +299,7 @@ def test_non_string_path_value_is_refused() -> None:
         (
             IntegrationApiKeyResponse,
             {"key": ["id"]},
-            "IntegrationApiKeyResponse cannot be built from this dict (TypeError: member 'key'",
+            "ApiKey cannot be built from this list (TypeError: not a mapping)",  # the nested one's own
         ),
         (
             IntegrationApiKeyListResponse,
@@ -332,7 +332,6 @@ def test_a_secret_of_the_wrong_type_is_refused_without_its_value() -> None:
 
 
 def test_a_refused_from_dict_leaves_the_next_one_checked() -> None:
-    """The nested models of one call are checked by the outermost; a refusal must not leave that switched off."""
     with pytest.raises(sunco_keys.InvalidArgumentError):
         IntegrationApiKeyResponse.from_dict({"key": None})  # refused inside the nested ApiKey's from_dict
     with pytest.raises(sunco_keys.InvalidArgumentError, match=r"ApiKey\.id is not"):
@@ -341,33 +340,77 @@ def test_a_refused_from_dict_leaves_the_next_one_checked() -> None:
         IntegrationApiKeyResponse.from_dict({"key": {"id": 5}})
 
 
-class _CallsOtherThread(Mapping[str, Any]):
-    """A key's data that, when read, has another thread build a model of the wrong types and records the outcome."""
+@pytest.mark.parametrize("data", [[("secret", SECRET), ("id", "int_1")], {"secret": SECRET, "id": 5}.items()])
+def test_pairs_that_are_not_a_mapping_are_refused_without_their_values(data: object) -> None:
+    with pytest.raises(sunco_keys.InvalidArgumentError) as caught:
+        ApiKey.from_dict(data)  # type: ignore[arg-type]
+    assert str(caught.value) == f"ApiKey cannot be built from this {type(data).__name__} (TypeError: not a mapping)"
 
-    def __init__(self) -> None:
+
+def _outcome(build: Callable[[], object]) -> object:
+    try:
+        return build()
+    except Exception as exc:  # what the test compares: the exception itself
+        return exc
+
+
+def _wrong_types() -> object:
+    return _outcome(lambda: ApiKey.from_dict({"id": 5}))
+
+
+def _wrong_types_in_another_thread() -> object:
+    outcomes: list[object] = []
+    thread = threading.Thread(target=lambda: outcomes.append(_wrong_types()))
+    thread.start()
+    thread.join()
+    return outcomes[0]
+
+
+def _a_wrong_typed_answer() -> object:
+    return _outcome(lambda: get_key(client_answering(200, json.dumps({"key": {"id": 5}}).encode())))
+
+
+class _BuildsWhileRead(Mapping[str, Any]):
+    """A key's data whose reading runs `meanwhile` (which builds a model of the wrong types) and keeps its outcome."""
+
+    def __init__(self, meanwhile: Callable[[], object]) -> None:
+        self.meanwhile = meanwhile
         self.outcome: object = None
 
     def __getitem__(self, name: str) -> Any:
         return KEY[name]
 
     def __iter__(self) -> Iterator[str]:
-        def build() -> None:
-            try:
-                self.outcome = ApiKey.from_dict({"id": 5})
-            except sunco_keys.InvalidArgumentError as exc:
-                self.outcome = exc
-
-        thread = threading.Thread(target=build)
-        thread.start()
-        thread.join()
+        self.outcome = self.meanwhile()
         return iter(KEY)
 
     def __len__(self) -> int:
         return len(KEY)
 
 
-def test_a_from_dict_in_another_thread_is_checked_on_its_own() -> None:
-    """What marks the nested calls of one from_dict holds for its own thread only."""
-    data = _CallsOtherThread()
+@pytest.mark.parametrize(
+    ("meanwhile", "refusal"),
+    [
+        (_wrong_types, sunco_keys.InvalidArgumentError),
+        (_wrong_types_in_another_thread, sunco_keys.InvalidArgumentError),
+        (_a_wrong_typed_answer, sunco_keys.ResponseDecodeError),
+    ],
+)
+def test_a_model_built_while_another_is_built_is_checked_on_its_own(
+    meanwhile: Callable[[], object], refusal: type[Exception]
+) -> None:
+    """A nested model is left to the outermost from_dict to check; a model built by anything else never is."""
+    data = _BuildsWhileRead(meanwhile)
     assert IntegrationApiKeyResponse.from_dict({"key": data}).to_dict() == {"key": KEY}
-    assert isinstance(data.outcome, sunco_keys.InvalidArgumentError), data.outcome
+    assert isinstance(data.outcome, refusal), data.outcome
+    assert "ApiKey.id is not str" in str(data.outcome)
+
+
+def test_a_response_of_the_wrong_types_is_refused_in_one_message() -> None:
+    body = json.dumps({"key": {"id": "int_1", "displayName": 42}}).encode()
+    with pytest.raises(sunco_keys.ResponseDecodeError) as caught:
+        get_key(client_answering(200, body))
+    assert str(caught.value).startswith(
+        "cannot decode the 200 response (application/json): not the documented shape (IntegrationApiKeyResponse "
+        "cannot be built from this dict (TypeError: ApiKey.display_name is not None | str | Unset)); body starts"
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import sys
-import threading
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -51,7 +50,11 @@ def decode_body(parse: Callable[..., T], *, client: Any, response: httpx.Respons
         # Its message holds the whole body, which may hold a secret: not chained.
         raise _refusal(response, f"status {response.status_code} is not documented for this operation") from None
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
-        raise _refusal(response, f"not the documented shape ({exc.__class__.__name__}: {exc})") from exc
+        from .errors import InvalidArgumentError
+
+        # A model's from_dict explains its refusal itself (which model, which member, which type).
+        reason = str(exc) if isinstance(exc, InvalidArgumentError) else f"{exc.__class__.__name__}: {exc}"
+        raise _refusal(response, f"not the documented shape ({reason})") from exc
     return parsed
 
 
@@ -64,58 +67,55 @@ def checked_from_dict(parse: Callable[[type[M], Mapping[str, Any]], M]) -> Calla
 
     The generated parser casts values without checking them and builds a model from whatever sits where an object
     or a list belongs (dict() turns ["ab"] into {"a": "b"}; an object where a list of keys belongs becomes an
-    empty list). So the model built is held to its own annotations, and must give the input back from
-    `to_dict()`: that holds for every input of the documented shape (tests/fuzz/test_model_roundtrip.py), for
-    no other. The parsers copy what they read, so the input is still as it came. The outermost call checks the
-    whole tree, once; the nested models' calls inside it only build.
+    empty list). So anything but a mapping is refused, the model built is held to its own annotations, and it
+    must give the input back from `to_dict()`, as every input of the documented shape does
+    (tests/fuzz/test_model_roundtrip.py). Undeclared members are kept as given, unchecked; constraints other
+    than types (a name's length) are the server's to enforce. The parsers copy what they read, so the input is
+    still as it came.
+
+    A call made by another model's generated from_dict (a nested model) only builds: the outermost call checks
+    the whole tree, once. Nesting is told by the caller, so a from_dict run by anything else (a Mapping's own
+    code, another thread) is always checked.
     """
+    _PARSERS.add(parse.__code__)
 
     @functools.wraps(parse)
     def from_dict(cls: type[M], src_dict: Mapping[str, Any]) -> M:
-        if _building.nested:
-            return _built(parse, cls, src_dict, check=False)
-        _building.nested = True
         try:
-            return _built(parse, cls, src_dict, check=True)
-        finally:
-            _building.nested = False
+            if type(src_dict) is not dict and not isinstance(src_dict, Mapping):  # the type test first: quicker
+                raise TypeError("not a mapping")
+            model = parse(cls, src_dict)
+            if sys._getframe(1).f_code not in _PARSERS:  # not a nested model's call
+                check_types(model)
+                _check_gives_back(model, src_dict)
+            return model
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+            failure = exc
+        raise _refused(cls, src_dict, failure)
 
     return from_dict
 
 
-class _Building(threading.local):
-    """`nested` is True inside a checked from_dict: the models it builds in turn are checked with it, in its tree.
-
-    Per thread, not per context: from_dict never awaits or yields, so the calls a thread makes while the flag is
-    set are exactly the nested ones (and `threading` is loaded already, where contextvars would add to the import).
-    """
-
-    nested = False
+# The code of every generated from_dict checked_from_dict wraps: a call from one of them is a nested model's.
+_PARSERS: set[types.CodeType] = set()
 
 
-_building = _Building()
+def _refused(cls: type, src_dict: object, failure: Exception) -> ValueError:
+    """The InvalidArgumentError for `failure`; a nested model's own, already explained, as it is."""
+    from .errors import InvalidArgumentError  # on a refusal only: not for every model of every response
 
-
-def _built(
-    parse: Callable[[type[M], Mapping[str, Any]], M], cls: type[M], src_dict: Mapping[str, Any], check: bool
-) -> M:
-    try:
-        model = parse(cls, src_dict)
-        if check:
-            check_types(model)
-            _check_gives_back(model, src_dict)
-        return model
-    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
-        from .errors import InvalidArgumentError  # on a refusal only: not for every model of every response
-
-        if isinstance(exc, InvalidArgumentError):  # a nested model's, already explained
-            raise
-        reason = f"{type(exc).__name__}: {exc}"
-    raise InvalidArgumentError(f"{cls.__name__} cannot be built from this {type(src_dict).__name__} ({reason})")
+    if isinstance(failure, InvalidArgumentError):
+        return failure
+    reason = f"{type(failure).__name__}: {failure}"
+    return InvalidArgumentError(f"{cls.__name__} cannot be built from this {type(src_dict).__name__} ({reason})")
 
 
 def _check_gives_back(model: Any, src_dict: Mapping[str, Any]) -> None:
-    """Raise TypeError naming the first member of `src_dict` the model does not give back (never its value)."""
+    """Raise TypeError naming the first declared member the model does not give back as it came (never a value).
+
+    Undeclared members come back as the very objects given, so a difference is in a declared member, whose name
+    is the spec's; any other name is not repeated.
+    """
     given_back = model.to_dict()
     if given_back != src_dict:
         differs = (
@@ -123,7 +123,11 @@ def _check_gives_back(model: Any, src_dict: Mapping[str, Any]) -> None:
             for n in (*src_dict, *given_back)
             if n not in src_dict or n not in given_back or given_back[n] != src_dict[n]
         )
-        raise TypeError(f"member {next(differs, '')!r:.80} is not of the documented shape")
+        name = next(differs, None)
+        declared = isinstance(name, str) and name not in model.additional_properties
+        raise TypeError(
+            f"member {name!r} is not of the documented shape" if declared else "not of the documented shape"
+        )
 
 
 class DecodedResponse:
@@ -202,6 +206,9 @@ def _checker(annotation: Any) -> Callable[[Any], bool]:
         options = typing.get_args(annotation)
         plain = tuple(type(None) if o is None else o for o in options if _is_plain(o))
         others = [_checker(o) for o in options if not _is_plain(o)]
+        if len(others) == 1:  # a model or a list beside Unset or None: no generator for the one other check
+            (other,) = others
+            return lambda value: isinstance(value, plain) or other(value)
         return lambda value: isinstance(value, plain) or any(check(value) for check in others)
     if origin is list:
         (item,) = typing.get_args(annotation)
