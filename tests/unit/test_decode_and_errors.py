@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
+import attrs
 import httpx
 import pytest
 from hypothesis import given, settings
@@ -20,6 +21,7 @@ from sunco_keys.api.custom_integration_api_keys import (
     get_custom_integration_key,
     list_custom_integration_keys,
 )
+from sunco_keys.lib.decode import check_types
 from sunco_keys.lib.errors import error_for
 from sunco_keys.lib.paths import MAX_SEGMENT_LENGTH, path_segment
 from sunco_keys.lib.redaction import excerpt
@@ -414,3 +416,53 @@ def test_a_response_of_the_wrong_types_is_refused_in_one_message() -> None:
         "cannot decode the 200 response (application/json): not the documented shape (IntegrationApiKeyResponse "
         "cannot be built from this dict (TypeError: ApiKey.display_name is not None | str | Unset)); body starts"
     )
+
+
+class _MyKey(ApiKey):
+    """A user's subclass of a generated model: its annotations are read where each was declared."""
+
+
+class _MyKeyResponse(IntegrationApiKeyResponse):
+    pass
+
+
+def test_a_subclass_of_a_model_is_built_and_checked_like_the_model() -> None:
+    assert isinstance(_MyKey.from_dict(KEY), _MyKey) and _MyKey.from_dict(KEY).to_dict() == KEY
+    assert _MyKeyResponse.from_dict({"key": KEY}).to_dict() == {"key": KEY}
+    with pytest.raises(sunco_keys.InvalidArgumentError, match=r"^_MyKey cannot .* \(TypeError: _MyKey\.id is not str"):
+        _MyKey.from_dict({"id": 5})
+
+
+class _FreshNaN(Mapping[str, Any]):
+    """A key whose undeclared member reads as a new NaN every time: the model cannot give it back as it came."""
+
+    def __getitem__(self, name: str) -> Any:
+        return float("nan") if name == "sk_live_note" else KEY[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*KEY, "sk_live_note"])
+
+    def __len__(self) -> int:
+        return len(KEY) + 1
+
+
+def test_an_undeclared_member_that_does_not_come_back_is_not_named() -> None:
+    with pytest.raises(sunco_keys.InvalidArgumentError) as caught:
+        ApiKey.from_dict(_FreshNaN())
+    assert str(caught.value) == "ApiKey cannot be built from this _FreshNaN (TypeError: not of the documented shape)"
+
+
+@attrs.define
+class _TypedExtras:
+    """What the generator would make of a schema whose additionalProperties are keys."""
+
+    id: str
+    additional_properties: dict[str, ApiKey] = attrs.field(factory=dict)
+
+
+def test_typed_additional_properties_are_held_to_their_type() -> None:
+    check_types(_TypedExtras("a", {"first": ApiKey.from_dict(KEY)}))
+    with pytest.raises(TypeError, match=r"^ApiKey\.id is not str"):  # a key of the wrong types inside
+        check_types(_TypedExtras("a", {"first": ApiKey(id=5)}))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"_TypedExtras\.additional_properties is not dict"):
+        check_types(_TypedExtras("a", {"first": KEY}))  # type: ignore[dict-item]

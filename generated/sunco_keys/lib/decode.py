@@ -74,8 +74,8 @@ def checked_from_dict(parse: Callable[[type[M], Mapping[str, Any]], M]) -> Calla
     still as it came.
 
     A call made by another model's generated from_dict (a nested model) only builds: the outermost call checks
-    the whole tree, once. Nesting is told by the caller, so a from_dict run by anything else (a Mapping's own
-    code, another thread) is always checked.
+    the whole tree, once. Nesting is told by the caller, so a from_dict called from anywhere but a generated
+    from_dict's own code (a Mapping's methods, another thread, a response being decoded) is checked.
     """
     _PARSERS.add(parse.__code__)
 
@@ -186,16 +186,23 @@ def check_types(model: Any) -> None:
 
 @functools.cache
 def _field_checks(cls: type) -> tuple[tuple[str, Any, Callable[[Any], bool]], ...]:
-    """Each field of a generated model with its resolved annotation (strings, some behind TYPE_CHECKING) and check."""
+    """Each field of a model (generated, or a subclass of one) with its resolved annotation and its check.
+
+    Each annotation is read in the module of the class that declares it, with the models at hand for the names
+    imported under TYPE_CHECKING only. `additional_properties` is checked too: a dict, and of its value type
+    should the spec ever give one.
+    """
     from .. import models
 
-    namespace = {**vars(sys.modules[cls.__module__]), **vars(models)}
-    hints = typing.get_type_hints(cls, globalns=namespace)
-    return tuple(
-        (field.name, hints[field.name], _checker(hints[field.name]))
-        for field in attrs.fields(cls)
-        if field.name != "additional_properties"
-    )
+    try:
+        hints = typing.get_type_hints(cls, localns=vars(models))
+    except (NameError, TypeError, SyntaxError, AttributeError) as exc:  # a subclass's own, unresolvable
+        raise TypeError(f"the annotations of {cls.__name__} do not resolve ({type(exc).__name__}: {exc})") from None
+    checks = []
+    for field in attrs.fields(cls):
+        annotation = hints.get(field.name, Any)  # a field declared without a type is not checked
+        checks.append((field.name, annotation, _checker(annotation)))
+    return tuple(checks)
 
 
 @functools.cache
@@ -215,7 +222,11 @@ def _checker(annotation: Any) -> Callable[[Any], bool]:
         check_item = _checker(item)
         return lambda value: isinstance(value, list) and all(check_item(element) for element in value)
     if origin is dict:
-        return lambda value: isinstance(value, dict)
+        value_type = typing.get_args(annotation)[1:] or (Any,)
+        if value_type[0] is Any:
+            return lambda value: isinstance(value, dict)
+        check_value = _checker(value_type[0])
+        return lambda value: isinstance(value, dict) and all(check_value(element) for element in value.values())
     if annotation is Any:
         return lambda value: True
     if annotation in (int, float):
