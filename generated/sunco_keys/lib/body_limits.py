@@ -113,6 +113,7 @@ class _Inflater:
     """
 
     def __init__(self, coding: str) -> None:
+        self._coding = coding
         self._gzip = coding == "gzip"
         self._stream: Any = None  # the zlib decompressor of the current member, None between members
         self._start = b""  # a deflate body's first byte, until the second tells its kind
@@ -140,7 +141,7 @@ class _Inflater:
             for start in range(0, len(data), _INPUT_SLICE):
                 yield from self._decode(data[start : start + _INPUT_SLICE])
         except zlib.error as exc:
-            raise _CorruptBody(f"its {'gzip' if self._gzip else 'deflate'} body is corrupt ({exc})") from None
+            raise _CorruptBody(f"its {self._coding} body is corrupt ({exc})") from None
 
     def _decode(self, data: bytes) -> Iterator[bytes]:
         while not self._ended:
@@ -162,7 +163,7 @@ class _Inflater:
 
     def finish(self) -> None:
         if self._stream is not None or self._start:
-            raise _CorruptBody(f"its {'gzip' if self._gzip else 'deflate'} body ends before its stream does")
+            raise _CorruptBody(f"its {self._coding} body ends before its stream does")
 
 
 class _CorruptBody(Exception):
