@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import gc
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -339,6 +340,38 @@ def test_a_malformed_answer_through_aiohttp_chains_to_nothing_holding_the_creden
         for error in chained(caught.value):
             assert sent not in repr(error) and api.secret not in repr(error)
             assert sent not in repr(vars(error)) and api.secret not in repr(vars(error))
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("auth", ["basic", "jwt"])
+def test_answers_echoing_the_credentials_raise_errors_that_mask_them(api: MockApi, auth: str, mode: str) -> None:
+    client = connect(api, auth=auth, retries=0)
+    header = next(client._httpx_args["auth"].auth_flow(httpx.Request("GET", api.url))).headers["Authorization"]
+    hidden = [header, header.split()[1], api.secret]
+    title = f"Invalid key secret {api.secret} in {header}"
+    api.inject(
+        {"status": 401, "body": "raw", "raw_body": json.dumps({"errors": [{"code": "c", "title": title}]})},
+        {"status": 400, "body": "raw", "raw_body": f"Bad\nAuthorization: {header}", "content_type": "text/plain"},
+        {"status": 200, "body": "raw", "raw_body": f"<p>{header}</p>", "content_type": "text/html"},  # decode refuses
+        # Refused by the transport, which shows no byte of a body it cannot decode.
+        {"status": 200, "body": "raw", "raw_body": f"echo {api.secret}", "content_encoding": "gzip"},
+    )
+    expected = [
+        (sunco_keys.UnauthorizedError, "Invalid key secret *** in ***"),
+        (sunco_keys.BadRequestError, "Authorization: ***"),
+        (sunco_keys.ResponseDecodeError, "body starts '<p>***</p>'"),
+        (sunco_keys.ResponseDecodeError, "its gzip body is corrupt"),
+    ]
+    with Calls(api, client, mode) as calls:
+        for kind, message in expected:
+            with pytest.raises(kind) as caught:
+                calls.list()
+            shown = [str(caught.value), repr(getattr(caught.value, "errors", None))]
+            shown += [repr(error.args) for error in chained(caught.value)]
+            assert message in shown[0]
+            for text in shown:
+                assert not [value for value in hidden if value in text]
+    assert [r["status"] for r in api.requests()] == [401, 400, 200, 200]
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])

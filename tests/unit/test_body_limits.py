@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 import sunco_keys
+from sunco_keys.lib.auth import BasicAuth
 from sunco_keys.lib.body_limits import ACCEPT_ENCODING, MAX_BODY_BYTES, aread, read
 
 REQUEST = httpx.Request("GET", "https://api.smooch.io/v2/apps/a/integrations/i/keys")
@@ -131,6 +132,19 @@ def test_a_refused_decoded_body_shows_its_decoded_head_masked() -> None:
     assert caught.value.body_excerpt.startswith('{"keys": [{"id": "int_1"')
     assert "canary-secret-5c0e" not in str(caught.value) and caught.value.response is None
     assert str(caught.value).endswith("(the request may have taken effect)")  # nothing claims a kept .response
+
+
+@pytest.mark.parametrize("coding", [None, "gzip"])
+def test_a_refused_body_masks_the_credentials_of_the_request_it_answers(coding: str | None) -> None:
+    auth = BasicAuth("app_1", "canary-secret-body-limit-0f3e")
+    request = next(auth.sync_auth_flow(httpx.Request("GET", REQUEST.url)))
+    echoed = f"Authorization: {request.headers['Authorization']} ".encode() + b" " * MAX_BODY_BYTES
+    wire = echoed if coding is None else gzip.compress(echoed)
+    with pytest.raises(sunco_keys.ResponseDecodeError, match="larger than") as caught:
+        read(answer(wire, coding=coding), request)
+    assert caught.value.body_excerpt.startswith("Authorization: ***")
+    assert "canary-secret-body-limit-0f3e" not in str(caught.value)
+    assert request.headers["Authorization"].split()[1] not in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -112,6 +112,21 @@ def test_base_url_from_the_environment_when_no_target_is_given(monkeypatch: pyte
         ({"verify": 5}, "verify must be a bool, an SSLContext or the path"),
         ({"verify": "/no/such/ca-bundle.pem"}, "not a readable CA bundle .FileNotFoundError"),
         ({"verify": __file__}, "not a readable CA bundle .SSLError"),
+        ({"verify": "/tmp/ca\0bundle.pem"}, "not a readable CA bundle .ValueError: embedded null byte"),
+        ({"base_url": "http://127.0.0.1:8080/?x=1"}, "must not have a query or a fragment"),
+        ({"base_url": "https://api.smooch.io/base?"}, "must not have a query or a fragment"),
+        ({"base_url": "https://api.smooch.io/#top"}, "must not have a query or a fragment"),
+        ({"region": ""}, "region must be one of us, eu, got ''"),
+        ({"timeout": 1e10}, "timeout must be a number of seconds over 0 and at most 86400"),
+        ({"timeout": 2**31}, "timeout must be"),
+        ({"timeout": -1}, "timeout must be"),
+        ({"timeout": True}, "timeout must be"),
+        ({"timeout": None}, "httpx.Timeout\\(None\\) for no limit"),
+        ({"timeout": httpx.Timeout(-1)}, "timeout.connect must be None .no limit. or a number of seconds"),
+        ({"timeout": httpx.Timeout(5.0, read=float("nan"))}, "timeout.read must be"),
+        ({"timeout": httpx.Timeout(5.0, write=float("inf"))}, "timeout.write must be"),
+        ({"timeout": httpx.Timeout(5.0, pool=86_401)}, "timeout.pool must be"),
+        ({"timeout": httpx.Timeout(5.0, connect=0)}, "timeout.connect must be"),
     ],
 )
 def test_bad_arguments_are_refused_with_a_clear_error(kwargs: dict[str, object], message: str) -> None:
@@ -162,6 +177,9 @@ def test_timeout_is_overridable() -> None:
     assert sunco_keys.connect("app_1", SECRET, timeout=60)._timeout == httpx.Timeout(60.0, connect=5.0)
     custom = httpx.Timeout(1.0, connect=0.5)
     assert sunco_keys.connect("app_1", SECRET, timeout=custom)._timeout is custom
+    unbounded = httpx.Timeout(None)  # no limit at all, as httpx takes it
+    assert sunco_keys.connect("app_1", SECRET, timeout=unbounded)._timeout is unbounded
+    assert sunco_keys.connect("app_1", SECRET, timeout=86_400)._timeout == httpx.Timeout(86_400.0, connect=5.0)
 
 
 @pytest.mark.parametrize(

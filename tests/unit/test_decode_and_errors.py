@@ -110,7 +110,7 @@ def test_undocumented_2xx_raises_response_decode_error_without_the_body_in_its_c
     client.raise_on_unexpected_status = True
     with pytest.raises(sunco_keys.ResponseDecodeError, match="status 204 is not documented") as caught:
         get_key(client)
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
     assert SECRET not in str(caught.value)
 
 

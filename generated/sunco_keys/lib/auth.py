@@ -6,6 +6,8 @@ from collections.abc import Generator
 
 import httpx
 
+from .redaction import HIDDEN_EXTENSION, Hidden
+
 JWT_SCOPES = ("app", "account")
 
 
@@ -13,13 +15,15 @@ class JwtAuth(httpx.Auth):
     """Sends `Authorization: Bearer <jwt>`, the JWT signed HS256 with the key's secret.
 
     Header `kid` is the key id and `typ` JWT; the payload carries `scope`. It has no `exp`, so the API never
-    expires it: it is minted once, on the first request (PyJWT is imported only then), and reused.
+    expires it: it is minted once, on the first request (PyJWT is imported only then), and reused. Each request
+    names the secret in its extensions (HIDDEN_EXTENSION), so that errors mask it should a server echo it.
     """
 
     def __init__(self, key_id: str, secret: str, scope: str = "app") -> None:
         self.key_id = key_id
         self.scope = scope
         self._secret = secret
+        self._hidden = Hidden((secret,))
         self._authorization: str | None = None
 
     def __repr__(self) -> str:
@@ -44,6 +48,7 @@ class JwtAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._header()
+        request.extensions[HIDDEN_EXTENSION] = self._hidden
         yield request
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from .errors import ResponseDecodeError
+from .redaction import sent_secrets
 
 # The API's largest answer is a list of keys (~150 bytes each); 16 MiB is far beyond any real one.
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -88,11 +89,13 @@ class BoundedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
 
 
 class _Refusal:
-    """The first bytes of a body, and the ResponseDecodeError that refuses it (its excerpt masked)."""
+    """The first bytes of a body, and the ResponseDecodeError that refuses it (its excerpt masked, the request's
+    credentials too)."""
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response, request: httpx.Request) -> None:
         self._status_code = response.status_code
         self._headers = response.headers  # not the response itself: it will hold the stream (a cycle for the GC)
+        self._request = request
         self._head = bytearray()
 
     def keep(self, chunk: bytes) -> None:
@@ -101,7 +104,8 @@ class _Refusal:
 
     def error(self, reason: str, response: httpx.Response | None = None) -> ResponseDecodeError:
         content_type = self._headers.get("Content-Type", "")  # looked up on a refusal only
-        return ResponseDecodeError(self._status_code, content_type, bytes(self._head), reason, response)
+        hide = sent_secrets(self._request)
+        return ResponseDecodeError(self._status_code, content_type, bytes(self._head), reason, response, hide=hide)
 
 
 class _Inflater:
@@ -237,7 +241,7 @@ def _unasked(coding: str) -> str:
 def _bounded(response: httpx.Response, request: httpx.Request) -> _Body | None:
     """Wrap `response`'s stream (not read yet) in BoundedBody, timed by the request's read timeout from now; the
     _Body that reads it if it is encoded, else None (httpx reads it as it is)."""
-    refusal = _Refusal(response)
+    refusal = _Refusal(response, request)
     coding = _coding(response)
     timeout = request.extensions.get("timeout", {})
     response.stream = BoundedBody(response.stream, refusal, request, timeout.get("read"), coding is not None)

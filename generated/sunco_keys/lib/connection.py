@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import math
 import os
 import re
 import ssl
@@ -24,6 +23,9 @@ SECRET_ENV = "SUNCO_KEY_SECRET"
 BASE_URL_ENV = "SUNCO_BASE_URL"
 # A management API: fail fast when the host is unreachable, allow a slow answer.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+# The longest timeout taken, in seconds: far past any answer, and far from where the clocks under the HTTP libraries
+# overflow (1e10 s raises OverflowError in a socket's deadline). httpx.Timeout(None) sets no limit at all.
+MAX_TIMEOUT = 86_400.0
 _SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
@@ -99,8 +101,8 @@ def _verify(verify: object) -> bool | ssl.SSLContext:
     directory = os.path.isdir(verify)
     try:
         return ssl.create_default_context(capath=verify) if directory else ssl.create_default_context(cafile=verify)
-    except OSError as exc:  # ssl.SSLError is an OSError too
-        reason = f"{type(exc).__name__}: {exc.strerror or exc}"
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError; a path with a NUL byte, a ValueError
+        reason = f"{type(exc).__name__}: {getattr(exc, 'strerror', None) or exc}"
         raise InvalidArgumentError(f"verify={verify!r} is not a readable CA bundle ({reason})") from None
 
 
@@ -121,6 +123,8 @@ def _base_url(region: str | None, subdomain: str | None, base_url: str | None) -
     chosen = [name for name, value in (("region", region), ("subdomain", subdomain), ("base_url", base_url)) if value]
     if len(chosen) > 1:
         raise InvalidArgumentError(f"give only one of region, subdomain and base_url, not {' and '.join(chosen)}")
+    if region is not None and region not in REGIONS:  # "" included: it would mean "us" and pass over SUNCO_BASE_URL
+        raise InvalidArgumentError(f"region must be one of {', '.join(REGIONS)}, got {region!r}")
     if subdomain is not None:
         if not _SUBDOMAIN.fullmatch(subdomain):
             raise InvalidArgumentError(f"subdomain must be one DNS label (a-z, 0-9, -), got {subdomain!r}")
@@ -129,10 +133,7 @@ def _base_url(region: str | None, subdomain: str | None, base_url: str | None) -
         return _checked_url(base_url)
     if region is None and os.environ.get(BASE_URL_ENV):
         return _checked_url(os.environ[BASE_URL_ENV])
-    region = region or "us"
-    if region not in REGIONS:
-        raise InvalidArgumentError(f"region must be one of {', '.join(REGIONS)}, got {region!r}")
-    return REGIONS[region]
+    return REGIONS[region or "us"]
 
 
 def _checked_url(base_url: str) -> str:
@@ -144,6 +145,8 @@ def _checked_url(base_url: str) -> str:
         raise InvalidArgumentError("base_url must not carry credentials; pass key_id= and secret=")
     if not url.host:
         raise InvalidArgumentError("base_url must be absolute, like https://api.smooch.io")
+    if "?" in str(url) or "#" in str(url):  # unencoded, they only start a query or fragment: paths would go after them
+        raise InvalidArgumentError("base_url must not have a query or a fragment, like https://api.smooch.io")
     if url.scheme == "https" or (url.scheme == "http" and _is_loopback(url.host)):
         return str(url).rstrip("/")
     raise InvalidArgumentError(f"base_url must use https (plain http only for loopback), got {url.scheme}://{url.host}")
@@ -160,16 +163,26 @@ def _is_loopback(host: str) -> bool:
 
 def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     if isinstance(timeout, httpx.Timeout):
+        for phase in ("connect", "read", "write", "pool"):
+            value = getattr(timeout, phase)
+            if value is not None and not _is_seconds(value):
+                raise InvalidArgumentError(
+                    f"timeout.{phase} must be None (no limit) or a number of seconds over 0 and at most "
+                    f"{MAX_TIMEOUT:g}, got {value!r}"
+                )
         return timeout
-    if (
-        timeout is None
-        or isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not math.isfinite(timeout)
-        or timeout <= 0
-    ):
-        raise InvalidArgumentError(f"timeout must be a positive number of seconds or an httpx.Timeout, got {timeout!r}")
+    if not _is_seconds(timeout):
+        raise InvalidArgumentError(
+            f"timeout must be a number of seconds over 0 and at most {MAX_TIMEOUT:g}, or an httpx.Timeout "
+            f"(httpx.Timeout(None) for no limit), got {timeout!r}"
+        )
+    assert isinstance(timeout, int | float)
     return httpx.Timeout(timeout, connect=min(float(timeout), DEFAULT_TIMEOUT.connect or timeout))
+
+
+def _is_seconds(value: object) -> bool:
+    """A timeout the HTTP libraries can wait: a real number over 0, at most MAX_TIMEOUT (so neither NaN nor inf)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= MAX_TIMEOUT
 
 
 def _policy(retries: RetryPolicy | int | None) -> RetryPolicy | None:

@@ -30,32 +30,39 @@ def decode_body(parse: Callable[..., T], *, client: Any, response: httpx.Respons
     an empty body) is refused before the generated parser, whose models' from_dict then refuses a body not of
     their types (checked_from_dict). A status HTTPStatus does not know (299, 520) is refused too.
     The body is decoded once: the parser reads the same document through `DecodedResponse`.
+    A refusal chains to nothing: what failed under it may hold the body (a UnicodeDecodeError's `object`, a
+    JSONDecodeError's `doc`, an UnexpectedStatus's `content`), secrets included, and its reason says what failed.
     """
     if response.status_code not in _HTTP_STATUSES:
         # The generated Response holds an HTTPStatus, which cannot hold it (HTTPStatus(299) raises ValueError).
         raise _refusal(response, f"status {response.status_code} is not a registered HTTP status")
     content = response.content
+    problem: str | None
     try:
         document = json_document(content)
     except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the interpreter allows
-        raise _refusal(response, f"not JSON ({exc.__class__.__name__})") from exc
-    if not isinstance(document, dict):
-        raise _refusal(response, "expected a JSON object")
+        problem = f"not JSON ({exc.__class__.__name__})"
+    else:
+        problem = None if isinstance(document, dict) else "expected a JSON object"
+    if problem is not None:  # raised here, out of the except block, so that nothing is chained
+        raise _refusal(response, problem)
     try:
         # The models' from_dict (checked_from_dict) holds the model to its types and to the body it came from.
         parsed = parse(client=client, response=DecodedResponse(response.status_code, content, document))
-        if parsed is None:  # what the generated parser returns for an undocumented status, unless told to raise
-            raise UnexpectedStatus(response.status_code, b"")
     except UnexpectedStatus:
-        # Its message holds the whole body, which may hold a secret: not chained.
-        raise _refusal(response, f"status {response.status_code} is not documented for this operation") from None
+        problem = f"status {response.status_code} is not documented for this operation"
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         from .errors import InvalidArgumentError
 
         # A model's from_dict explains its refusal itself (which model, which member, which type).
         reason = str(exc) if isinstance(exc, InvalidArgumentError) else f"{exc.__class__.__name__}: {exc}"
-        raise _refusal(response, f"not the documented shape ({reason})") from exc
-    return parsed
+        problem = f"not the documented shape ({reason})"
+    else:
+        if parsed is not None:
+            return parsed
+        # What the generated parser returns for an undocumented status, unless told to raise.
+        problem = f"status {response.status_code} is not documented for this operation"
+    raise _refusal(response, problem)
 
 
 M = TypeVar("M")
@@ -167,10 +174,17 @@ def json_document(body: bytes) -> Any:
 
 
 def _refusal(response: httpx.Response, reason: str) -> ResponseDecodeError:
+    """The ResponseDecodeError for `response`, with the credentials of the request it answers masked."""
     from .errors import ResponseDecodeError  # imported on a refusal only: `import sunco_keys` stays light
+    from .redaction import sent_secrets
 
+    try:
+        request: httpx.Request | None = response.request
+    except RuntimeError:  # a response built by hand, answering no request
+        request = None
     content_type = response.headers.get("Content-Type", "")
-    return ResponseDecodeError(response.status_code, content_type, response.content, reason, response)
+    hide = sent_secrets(request)
+    return ResponseDecodeError(response.status_code, content_type, response.content, reason, response, hide=hide)
 
 
 def check_types(model: Any) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from http import HTTPStatus
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
-from .redaction import excerpt
+from .redaction import clipped, excerpt, scrubbed, sent_secrets
 
 if TYPE_CHECKING:
     from ..models.error import Error
@@ -37,15 +38,22 @@ class ResponseDecodeError(SuncoKeysError):
     taken effect (a create's answer holds the new key's only copy of its secret), so nothing of it is lost. A body
     that could not be decoded (corrupt, or in a content coding not asked for) is there as received, still encoded
     (without its Content-Encoding header, so that nothing decodes it unbounded); `response` is None for a body
-    refused past the size limit.
+    refused past the size limit. `hide`: values masked wherever the excerpt holds them (redaction.sent_secrets).
     """
 
     def __init__(
-        self, status_code: int, content_type: str, body: bytes, reason: str, response: httpx.Response | None = None
+        self,
+        status_code: int,
+        content_type: str,
+        body: bytes,
+        reason: str,
+        response: httpx.Response | None = None,
+        *,
+        hide: Sequence[str] = (),
     ) -> None:
         self.status_code = status_code
         self.content_type = content_type
-        self.body_excerpt = excerpt(body)
+        self.body_excerpt = excerpt(body, hide=hide)
         self.response = response
         kept = ": the whole answer is in .response" if response is not None else ""
         took_effect = f" (the request may have taken effect{kept})" if 200 <= status_code < 300 else ""
@@ -56,9 +64,14 @@ class ResponseDecodeError(SuncoKeysError):
 
 
 class ApiError(SuncoKeysError):
-    """The API answered with a non-2xx status; `errors` holds its parsed error list (code, title)."""
+    """The API answered with a non-2xx status; `errors` holds its parsed error list (code, title).
+
+    The message shows the errors (at most SUMMARY_LIMIT characters of them) or the start of the body, with each
+    value of `hide` masked (redaction.sent_secrets: the request's credentials, should the server echo them).
+    """
 
     status: ClassVar[int | None] = None
+    SUMMARY_LIMIT: ClassVar[int] = 500
 
     def __init__(
         self,
@@ -67,12 +80,15 @@ class ApiError(SuncoKeysError):
         method: str,
         path: str,
         body: bytes = b"",
+        *,
+        hide: Sequence[str] = (),
     ) -> None:
         self.status_code = status_code
         self.errors = errors
         self.method = method
         self.path = path
-        summary = "; ".join(f"{e.code}: {e.title}" for e in errors) or f"body starts {excerpt(body, 120)!r}"
+        listed = "; ".join(f"{e.code}: {e.title}" for e in errors)
+        summary = clipped(scrubbed(listed, hide), self.SUMMARY_LIMIT) or f"body starts {excerpt(body, 120, hide)!r}"
         try:
             phrase = HTTPStatus(status_code).phrase
         except ValueError:
@@ -129,11 +145,12 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
-def parse_errors(body: bytes) -> list[Error]:
+def parse_errors(body: bytes, hide: Sequence[str] = ()) -> list[Error]:
     """The `errors` list of an errorResponse body; empty when the body is not one.
 
     Only the items of the documented shape are kept: objects whose `code` and `title` are strings when present
-    (the parser would otherwise hand out an Error whose `code` is, say, None, against its annotation).
+    (the parser would otherwise hand out an Error whose `code` is, say, None, against its annotation). Each value
+    of `hide` is masked in their text, as in the message (an Error's repr shows its title).
     """
     from ..models.error import Error
     from .decode import json_document
@@ -149,11 +166,22 @@ def parse_errors(body: bytes) -> list[Error]:
     for item in items:
         if isinstance(item, dict):
             try:
-                error = Error.from_dict(item)
+                error = Error.from_dict(_scrubbed_json(item, hide) if hide else item)
             except ValueError:  # InvalidArgumentError: a code or title that is not a string
                 continue
             errors.append(error)
     return errors
+
+
+def _scrubbed_json(value: Any, hide: Sequence[str]) -> Any:
+    """A copy of a JSON value with each of `hide` masked in its strings, names included."""
+    if isinstance(value, str):
+        return scrubbed(value, hide)
+    if isinstance(value, dict):
+        return {scrubbed(name, hide): _scrubbed_json(item, hide) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed_json(item, hide) for item in value]
+    return value
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -174,11 +202,13 @@ def request_path(request: httpx.Request) -> str:
 
 
 def error_for(response: httpx.Response, request: httpx.Request) -> ApiError:
-    """The typed exception for a non-2xx response whose body has been read."""
+    """The typed exception for a non-2xx response whose body has been read; the request's credentials masked."""
     status = response.status_code
-    args = (status, parse_errors(response.content), request.method, request_path(request), response.content)
+    hide = sent_secrets(request)
+    args = (status, parse_errors(response.content, hide), request.method, request_path(request), response.content)
     if status == 429:
-        return RateLimitError(*args, retry_after=parse_retry_after(response.headers.get("Retry-After")))
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return RateLimitError(*args, retry_after=retry_after, hide=hide)
     if 500 <= status <= 599:
-        return ServerError(*args)
-    return _BY_STATUS.get(status, ApiError)(*args)
+        return ServerError(*args, hide=hide)
+    return _BY_STATUS.get(status, ApiError)(*args, hide=hide)

@@ -1,12 +1,16 @@
-"""The request URL of the generated endpoints: each path parameter one segment, joined to the base URL once."""
+"""The request of the generated endpoints: the httpx client it goes through, and its URL, each path parameter one
+segment, joined to the base URL once."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
+
+if TYPE_CHECKING:
+    from ..client import AuthenticatedClient, Client
 
 _DOT_SEGMENTS = {".", ".."}
 # What quote() leaves as it is (RFC 3986 unreserved): every id this API issues, checked 3x faster than quoted.
@@ -73,6 +77,31 @@ def with_absolute_url(httpx_client: httpx.Client | httpx.AsyncClient, kwargs: di
         return kwargs
     kwargs["url"] = joined
     return kwargs
+
+
+def sync_httpx_client(client: Client | AuthenticatedClient) -> httpx.Client:
+    """`client.get_httpx_client()`; InvalidArgumentError when `client` is not a generated Client (None, an httpx
+    client), rather than the AttributeError the generated call would stumble into."""
+    try:
+        get = client.get_httpx_client
+    except AttributeError:
+        raise _not_a_client(client) from None
+    return get()
+
+
+def async_httpx_client(client: Client | AuthenticatedClient) -> httpx.AsyncClient:
+    """`client.get_async_httpx_client()`, refusing what is not a generated Client as sync_httpx_client does."""
+    try:
+        get = client.get_async_httpx_client
+    except AttributeError:
+        raise _not_a_client(client) from None
+    return get()
+
+
+def _not_a_client(client: object) -> Exception:
+    return invalid_argument(
+        f"client must be a sunco_keys Client (sunco_keys.connect() gives one), not {type(client).__name__}"
+    )
 
 
 def invalid_argument(message: str) -> Exception:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
 
 MASK = "***"
+# The request extension in which an auth names what it signs with but does not send (a JWT's signing secret).
+HIDDEN_EXTENSION = "sunco_keys.hidden"
 # The patterns are compiled on first use (re's own cache), not on import: the models import this module.
 # A JSON member is a credential when its name says so, in any case and spelling: secret, previousSecret,
 # client_secret, password, access_token, Authorization, credentials, private_key...
@@ -40,18 +48,64 @@ def masked_repr(value: Any) -> str:
         return "{...}"
 
 
-def excerpt(body: bytes, limit: int = 200) -> str:
-    """The first `limit` characters of a body as text, with every credential-like JSON value masked.
+class Hidden(tuple[str, ...]):
+    """Values that must never be shown, as an auth hands them on in a request's extensions; its repr shows none."""
+
+    def __repr__(self) -> str:
+        return f"Hidden({len(self)} values)"
+
+
+def sent_secrets(request: httpx.Request | None) -> tuple[str, ...]:
+    """The secrets behind `request`, longest first, to mask wherever a server may echo them.
+
+    They are its Authorization header: the whole value, its credentials, and for Basic the decoded pair and its
+    password. Then what its auth declared hidden (HIDDEN_EXTENSION: a JWT's signing secret). Each comes as sent
+    and as JSON would escape it.
+    """
+    if request is None:
+        return ()
+    values: set[str] = set(request.extensions.get(HIDDEN_EXTENSION, ()))
+    authorization = request.headers.get("Authorization")
+    if authorization:
+        scheme, _, credentials = authorization.strip().partition(" ")
+        values.update((authorization, credentials.strip()))
+        if scheme.lower() == "basic":
+            try:
+                pair = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                pair = ""
+            values.update((pair, pair.partition(":")[2]))
+    spellings = {json.dumps(value, ensure_ascii=False)[1:-1] for value in values} | values
+    return tuple(sorted((value for value in spellings if value), key=len, reverse=True))
+
+
+def scrubbed(text: str, hide: Iterable[str]) -> str:
+    """`text` with each value of `hide` replaced by MASK (longest first, as sent_secrets gives them)."""
+    for value in hide:
+        if value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
+def clipped(text: str, limit: int) -> str:
+    """The first `limit` characters of `text`, with "..." when it had more."""
+    return text[:limit] + ("..." if len(text) > limit else "")
+
+
+def excerpt(body: bytes, limit: int = 200, hide: Sequence[str] = ()) -> str:
+    """The first `limit` characters of a body as text, every credential-like JSON value and each of `hide` masked.
 
     A body that is JSON (UTF-8, -16 or -32) is decoded and masked member by member; any other text is scanned for
-    `"name": value` pairs, whose names are read with their escapes (`"\\u0073ecret"` is `secret`).
+    `"name": value` pairs, whose names are read with their escapes (`"\\u0073ecret"` is `secret`). The values of
+    `hide` (sent_secrets: what the request carried, should a server echo it) are masked wherever they appear,
+    before the text is cut, so that no part of one is shown.
     """
     text = body.decode(json.detect_encoding(body), errors="replace")  # as json.loads would read the bytes
     try:
         shown = json.dumps(masked(json.loads(text)), ensure_ascii=False)
     except (ValueError, RecursionError):
         shown = _masked_text(text)
-    return shown[:limit] + ("..." if len(shown) > limit else "")
+    return clipped(scrubbed(shown, hide), limit)
 
 
 def _masked_text(text: str) -> str:

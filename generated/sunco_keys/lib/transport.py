@@ -22,6 +22,7 @@ import httpx
 
 from .body_limits import aread, read
 from .errors import InvalidArgumentError, TransportError, error_for, request_path
+from .redaction import scrubbed, sent_secrets
 
 if TYPE_CHECKING:
     from httpx_retries import Retry
@@ -234,7 +235,8 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     @staticmethod
     def _failed(request: httpx.Request, exc: httpx.RequestError) -> TransportError:
-        return TransportError(request.method, request_path(request), f"{type(exc).__name__}: {exc}")
+        reason = scrubbed(f"{type(exc).__name__}: {exc}", sent_secrets(request))  # should a library quote them
+        return TransportError(request.method, request_path(request), reason)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         try:

@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...lib.decode import decode_body
-from ...lib.paths import path_segment, with_absolute_url
+from ...lib.paths import async_httpx_client, path_segment, sync_httpx_client, with_absolute_url
 from ...models.error_response import ErrorResponse
 from ...models.integration_api_key_list_response import IntegrationApiKeyListResponse
 from ...types import Response
@@ -111,7 +111,7 @@ def sync_detailed(
         integration_id=integration_id,
     )
 
-    httpx_client = client.get_httpx_client()
+    httpx_client = sync_httpx_client(client)
     response = httpx_client.request(
         **with_absolute_url(httpx_client, kwargs),
     )
@@ -175,7 +175,7 @@ async def asyncio_detailed(
         integration_id=integration_id,
     )
 
-    httpx_client = client.get_async_httpx_client()
+    httpx_client = async_httpx_client(client)
     response = await httpx_client.request(**with_absolute_url(httpx_client, kwargs))
 
     return _build_response(client=client, response=response)
