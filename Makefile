@@ -65,6 +65,9 @@ demo: $(READY) ## Run the main job against the embedded local server
 # commit gives byte-identical files and the build needs no network; isolation would fetch whatever hatchling
 # is newest within generated/pyproject.toml's range at build time.
 build: check ## check, then the sdist and wheel of generated/ into dist/ (emptied first); `twine check --strict`
+	@if [ -e "$(DIST)" ] && find "$(DIST)" -mindepth 1 ! -name '*.whl' ! -name '*.tar.gz' | grep -q .; then \
+	  echo "error: DIST=$(DIST) holds more than built distributions; it is emptied before a build, so choose" \
+	    "a new folder or one holding only .whl and .tar.gz files" >&2; exit 2; fi
 	rm -rf -- "$(DIST)"
 	$(BIN)/python -m build --no-isolation --outdir "$(DIST)" generated
 	$(BIN)/twine check --strict "$(DIST)"/*
@@ -77,7 +80,7 @@ $(BENCH_READY): $(READY) requirements-bench.txt
 	touch $@
 
 # Debian's nginx, installed once if missing (its package must not leave a system nginx running: stopped if so).
-nginx:
+nginx: ## Install nginx from Debian's packages if it is missing (make bench needs it)
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null \

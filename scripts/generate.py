@@ -53,10 +53,30 @@ def validate_spec(spec: Path) -> None:
         raise GenerationError(f"{spec.name} is not valid OpenAPI at {where}: {exc.message}") from exc
     except (ValueError, TypeError) as exc:  # what the validator raises for YAML that is no JSON document
         raise GenerationError(f"{spec.name} is not valid OpenAPI: {exc}") from exc
-    except Unresolvable as exc:  # a $ref to a file or a URL: the spec must be self-contained
-        raise GenerationError(f"{spec.name}: a $ref cannot be resolved within the document: {exc}") from exc
+    except Unresolvable as exc:  # a $ref to nothing, or to a file or a URL: the spec must be self-contained
+        ref = str(exc.ref)
+        written = "#" + ref if ref.startswith("/") else ref  # as the spec spells it: the resolver drops the "#"
+        where = ", ".join(_ref_locations(document, ref)[:3]) or "(not found)"
+        raise GenerationError(
+            f"{spec.name}: a $ref cannot be resolved within the document: {written!r}, at {where}"
+        ) from None  # the resolver's own message holds the whole document
     except RecursionError as exc:  # $refs that lead back to themselves
         raise GenerationError(f"{spec.name}: its $refs refer to each other in a loop") from exc
+
+
+def _ref_locations(node: object, ref: str, path: str = "") -> list[str]:
+    """Where in the document a `$ref` names `ref` (the resolver gives "#/a/b" as "/a/b"), as slash-joined paths."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        target = node.get("$ref")
+        if isinstance(target, str) and target in (ref, "#" + ref):
+            found.append(path or "(top level)")
+        for key, value in node.items():
+            found += _ref_locations(value, ref, f"{path}/{key}" if path else str(key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _ref_locations(value, ref, f"{path}/{index}")
+    return found
 
 
 def run_generator(destination: Path) -> Path:

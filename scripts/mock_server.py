@@ -1,7 +1,7 @@
 """A local, in-memory stand-in for the Sunshine Conversations Custom Integration API Keys endpoints.
 
-It serves the four operations of `openapi.yaml` over real HTTP (aiohttp), behaving as the real API is described
-in `api-facts.md`, so that the client can be exercised end to end without network access or real credentials.
+It serves the four operations of `openapi.yaml` over real HTTP (aiohttp), behaving as the real API does (the rules
+below), so that the client can be exercised end to end without network access or real credentials.
 It is a development and test tool: never expose it beyond the loopback interface.
 
 Run it:

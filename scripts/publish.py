@@ -7,7 +7,8 @@ Nexus, Artifactory, Warehouse) and the simple repository API (PEP 503 HTML or PE
 Environment:
   INDEX_URL          the index's upload endpoint, e.g. http://127.0.0.1:8080/ (pypiserver) or
                      https://devpi.example.com/team/internal/ (devpi). Required.
-  INDEX_SIMPLE_URL   the index's simple API root; default: INDEX_URL + "simple/" (devpi: INDEX_URL + "+simple/").
+  INDEX_SIMPLE_URL   the index's simple API root; default: INDEX_URL + "simple/" (devpi: set it, to
+                     INDEX_URL + "+simple/").
   TWINE_USERNAME     the login to upload as.
   TWINE_PASSWORD     its password or token; when unset, the keyring entry for (INDEX_URL, TWINE_USERNAME).
   TWINE_CERT         a CA bundle for an https index with a private CA (used by twine and by this script).

@@ -12,7 +12,7 @@ spec on purpose: that is what `unsupported_method` expects).
 So that the generated requests reach more than the "no such app" answer, path parameters are drawn half the time
 from the seeds (the app and its custom integration) and a third of the time `keyId` names a key created just
 before the call. The seeded integration that is not custom is left out: the API refuses a schema-valid request
-about it with 400 (api-facts.md), a refusal that depends on the state of the account, as a 404 does, which
+about it with 400 (as the mock server does), a refusal that depends on the state of the account, as a 404 does, which
 `positive_data_acceptance` cannot know; tests/e2e/test_operations.py covers that answer.
 
 The server is reset before every case, so that no case depends on the ones before it: an integration holds at

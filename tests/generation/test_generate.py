@@ -103,6 +103,10 @@ def test_a_generated_file_edited_by_hand_or_added_is_named(project: Path) -> Non
         (lambda text: "- " + text.replace("\n", "\n  "), "expected a mapping at the top level"),
         (lambda text: text.replace('"#/components/schemas/apiKey"', '"elsewhere.yaml#/apiKey"'), "cannot be resolved"),
         (
+            lambda text: text.replace('"#/components/schemas/apiKey"', '"#/components/schemas/apiKeyy"', 1),
+            "cannot be resolved within the document: '#/components/schemas/apiKeyy', at components/schemas/",
+        ),
+        (
             lambda text: text.replace(
                 "  schemas:\n",
                 '  schemas:\n    LoopA:\n      $ref: "#/components/schemas/LoopB"\n'
@@ -124,6 +128,7 @@ def test_a_bad_spec_is_refused_with_a_clear_error_and_generated_is_untouched(
     assert result.stderr.startswith("error: openapi.yaml")
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+    assert len(result.stderr) < 1000  # the error, not the document
     assert same_tree(project / "generated", ROOT / "generated")
 
 

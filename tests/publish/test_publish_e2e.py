@@ -399,3 +399,20 @@ def test_build_refuses_a_stale_generated_tree(tmp_path: Path) -> None:
     assert "generated/ is out of date" in result.output, shown(result)
     assert "stale:     generated/pyproject.toml" in result.output, shown(result)
     assert not dist.exists()
+
+
+@pytest.mark.parametrize("kept", ["notes.txt", "sub/"])
+def test_build_refuses_to_empty_a_folder_holding_anything_but_distributions(tmp_path: Path, kept: str) -> None:
+    """DIST is emptied before a build: a folder with other files in it (the repository, a home) is left alone."""
+    dist = tmp_path / "out"
+    (dist / kept).parent.mkdir(parents=True, exist_ok=True)
+    if kept.endswith("/"):
+        (dist / kept).mkdir()
+    else:
+        (dist / kept).write_text("keep me", encoding="utf-8")
+    (dist / "sunco_keys-0.0.1-py3-none-any.whl").write_bytes(b"old")
+    command = ["make", "--no-print-directory", "-C", str(ROOT), "-o", "check", "build", f"DIST={dist}"]
+    result = run(command, scrubbed_environment())
+    assert result.returncode == 2, shown(result)
+    assert f"DIST={dist} holds more than built distributions" in result.output, shown(result)
+    assert (dist / kept).exists() and (dist / "sunco_keys-0.0.1-py3-none-any.whl").read_bytes() == b"old"

@@ -466,3 +466,9 @@ def test_typed_additional_properties_are_held_to_their_type() -> None:
         check_types(_TypedExtras("a", {"first": ApiKey(id=5)}))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"_TypedExtras\.additional_properties is not dict"):
         check_types(_TypedExtras("a", {"first": KEY}))  # type: ignore[dict-item]
+
+
+def test_a_member_left_out_shows_as_unset_in_the_repr() -> None:
+    key = ApiKey.from_dict({"id": "int_1", "secret": SECRET})
+    assert repr(key) == "ApiKey(id='int_1', display_name=UNSET, additional_properties={})"
+    assert repr(sunco_keys.types.UNSET) == "UNSET"
