@@ -25,6 +25,7 @@ from sunco_keys.lib.decode import check_types
 from sunco_keys.lib.errors import error_for
 from sunco_keys.lib.paths import MAX_SEGMENT_LENGTH, path_segment
 from sunco_keys.lib.redaction import excerpt
+from sunco_keys.lib.transport import SuncoTransport
 from sunco_keys.models import (
     ApiKey,
     ErrorResponse,
@@ -472,3 +473,11 @@ def test_a_member_left_out_shows_as_unset_in_the_repr() -> None:
     key = ApiKey.from_dict({"id": "int_1", "secret": SECRET})
     assert repr(key) == "ApiKey(id='int_1', display_name=UNSET, additional_properties={})"
     assert repr(sunco_keys.types.UNSET) == "UNSET"
+
+
+@pytest.mark.parametrize("status", [100, 101, 103])
+def test_an_interim_status_as_the_final_answer_is_a_transport_error(status: int) -> None:
+    """h11 refuses one as a protocol error (sync, httpx's async backend); aiohttp hands it on: the same either way."""
+    request = httpx.Request("GET", "https://api.smooch.io/v2/apps/a/integrations/b/keys")
+    with pytest.raises(sunco_keys.TransportError, match=f"RemoteProtocolError: the final answer's status is {status}"):
+        SuncoTransport._checked(request, httpx.Response(status))

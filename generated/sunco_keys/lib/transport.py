@@ -231,6 +231,9 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def _checked(request: httpx.Request, response: httpx.Response) -> httpx.Response:
         if 200 <= response.status_code < 300:
             return response
+        if response.status_code < 200:  # a 1xx as the final answer: h11 refuses it as a protocol error, aiohttp not
+            reason = f"RemoteProtocolError: the final answer's status is {response.status_code}, an interim one"
+            raise TransportError(request.method, request_path(request), reason)
         raise error_for(response, request)
 
     @staticmethod
