@@ -65,9 +65,10 @@ demo: $(READY) ## Run the main job against the embedded local server
 # commit gives byte-identical files and the build needs no network; isolation would fetch whatever hatchling
 # is newest within generated/pyproject.toml's range at build time.
 build: check ## check, then the sdist and wheel of generated/ into dist/ (emptied first); `twine check --strict`
-	@if [ -e "$(DIST)" ] && find "$(DIST)" -mindepth 1 ! -name '*.whl' ! -name '*.tar.gz' | grep -q .; then \
-	  echo "error: DIST=$(DIST) holds more than built distributions; it is emptied before a build, so choose" \
-	    "a new folder or one holding only .whl and .tar.gz files" >&2; exit 2; fi
+	@if [ -e "$(DIST)" ] && { [ ! -d "$(DIST)" ] || \
+	    find "$(DIST)" -mindepth 1 ! -name '*.whl' ! -name '*.tar.gz' | grep -q .; }; then \
+	  echo "error: DIST=$(DIST) is not a folder of built distributions; it is emptied before a build, so" \
+	    "choose a new folder or one holding only .whl and .tar.gz files" >&2; exit 2; fi
 	rm -rf -- "$(DIST)"
 	$(BIN)/python -m build --no-isolation --outdir "$(DIST)" generated
 	$(BIN)/twine check --strict "$(DIST)"/*

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
@@ -46,6 +47,10 @@ def validate_spec(spec: Path) -> None:
         raise GenerationError(f"{spec.name}: cannot be read as YAML: {exc}") from exc
     if not isinstance(document, dict):
         raise GenerationError(f"{spec.name}: expected a mapping at the top level")
+    dangling = _dangling_refs(document)
+    if dangling:  # the validator misses some (a request body's schema), and the generator then names none
+        listed = ", ".join(f"{ref!r} at {where}" for ref, where in dangling[:3])
+        raise GenerationError(f"{spec.name}: a $ref cannot be resolved within the document: {listed}")
     try:
         validate(document)
     except OpenAPIValidationError as exc:
@@ -56,27 +61,53 @@ def validate_spec(spec: Path) -> None:
     except Unresolvable as exc:  # a $ref to nothing, or to a file or a URL: the spec must be self-contained
         ref = str(exc.ref)
         written = "#" + ref if ref.startswith("/") else ref  # as the spec spells it: the resolver drops the "#"
-        where = ", ".join(_ref_locations(document, ref)[:3]) or "(not found)"
+        where = ", ".join([place for found, place in _refs(document) if found in (ref, written)][:3]) or "(not found)"
         raise GenerationError(
-            f"{spec.name}: a $ref cannot be resolved within the document: {written!r}, at {where}"
+            f"{spec.name}: a $ref cannot be resolved within the document: {written!r} at {where}"
         ) from None  # the resolver's own message holds the whole document
     except RecursionError as exc:  # $refs that lead back to themselves
         raise GenerationError(f"{spec.name}: its $refs refer to each other in a loop") from exc
 
 
-def _ref_locations(node: object, ref: str, path: str = "") -> list[str]:
-    """Where in the document a `$ref` names `ref` (the resolver gives "#/a/b" as "/a/b"), as slash-joined paths."""
-    found: list[str] = []
+def _dangling_refs(document: dict[str, object]) -> list[tuple[str, str]]:
+    """Each `$ref` within the document ("#/...") that points at nothing, with where it sits."""
+    dangling = []
+    for ref, where in _refs(document):
+        if ref.startswith("#") and not _resolves(document, ref[1:]):
+            dangling.append((ref, where))
+    return dangling
+
+
+def _refs(node: object, path: str = "") -> list[tuple[str, str]]:
+    """Every `$ref` string in `node`, with its slash-joined place."""
+    found: list[tuple[str, str]] = []
     if isinstance(node, dict):
-        target = node.get("$ref")
-        if isinstance(target, str) and target in (ref, "#" + ref):
-            found.append(path or "(top level)")
+        if isinstance(node.get("$ref"), str):
+            found.append((node["$ref"], path or "(top level)"))
         for key, value in node.items():
-            found += _ref_locations(value, ref, f"{path}/{key}" if path else str(key))
+            found += _refs(value, f"{path}/{key}" if path else str(key))
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            found += _ref_locations(value, ref, f"{path}/{index}")
+            found += _refs(value, f"{path}/{index}")
     return found
+
+
+def _resolves(document: object, pointer: str) -> bool:
+    """Whether a JSON pointer (RFC 6901, "" for the whole document) names something in `document`."""
+    if pointer == "":
+        return True
+    if not pointer.startswith("/"):
+        return False
+    node = document
+    for part in pointer[1:].split("/"):
+        key = unquote(part).replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return False
+    return True
 
 
 def run_generator(destination: Path) -> Path:

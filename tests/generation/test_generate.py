@@ -104,7 +104,11 @@ def test_a_generated_file_edited_by_hand_or_added_is_named(project: Path) -> Non
         (lambda text: text.replace('"#/components/schemas/apiKey"', '"elsewhere.yaml#/apiKey"'), "cannot be resolved"),
         (
             lambda text: text.replace('"#/components/schemas/apiKey"', '"#/components/schemas/apiKeyy"', 1),
-            "cannot be resolved within the document: '#/components/schemas/apiKeyy', at components/schemas/",
+            "cannot be resolved within the document: '#/components/schemas/apiKeyy' at components/schemas/",
+        ),
+        (  # a request body's schema: the validator lets this one through, the generator would name no place
+            lambda text: text.replace('"#/components/schemas/IntegrationApiKey"', '"#/components/schemas/Nope"', 1),
+            "cannot be resolved within the document: '#/components/schemas/Nope' at paths/",
         ),
         (
             lambda text: text.replace(

@@ -401,18 +401,23 @@ def test_build_refuses_a_stale_generated_tree(tmp_path: Path) -> None:
     assert not dist.exists()
 
 
-@pytest.mark.parametrize("kept", ["notes.txt", "sub/"])
+@pytest.mark.parametrize("kept", ["notes.txt", "sub/", ""])
 def test_build_refuses_to_empty_a_folder_holding_anything_but_distributions(tmp_path: Path, kept: str) -> None:
-    """DIST is emptied before a build: a folder with other files in it (the repository, a home) is left alone."""
+    """DIST is emptied before a build: a folder with other files in it (the repository, a home), or a file, is
+    left alone."""
     dist = tmp_path / "out"
-    (dist / kept).parent.mkdir(parents=True, exist_ok=True)
-    if kept.endswith("/"):
-        (dist / kept).mkdir()
+    old = dist / "sunco_keys-0.0.1-py3-none-any.whl"
+    if kept:
+        dist.mkdir()
+        old.write_bytes(b"old")
+        (dist / kept).mkdir() if kept.endswith("/") else (dist / kept).write_text("keep me", encoding="utf-8")
     else:
-        (dist / kept).write_text("keep me", encoding="utf-8")
-    (dist / "sunco_keys-0.0.1-py3-none-any.whl").write_bytes(b"old")
+        dist.write_text("a file, not a folder", encoding="utf-8")
     command = ["make", "--no-print-directory", "-C", str(ROOT), "-o", "check", "build", f"DIST={dist}"]
     result = run(command, scrubbed_environment())
     assert result.returncode == 2, shown(result)
-    assert f"DIST={dist} holds more than built distributions" in result.output, shown(result)
-    assert (dist / kept).exists() and (dist / "sunco_keys-0.0.1-py3-none-any.whl").read_bytes() == b"old"
+    assert f"DIST={dist} is not a folder of built distributions" in result.output, shown(result)
+    if kept:
+        assert (dist / kept).exists() and old.read_bytes() == b"old"
+    else:
+        assert dist.read_text(encoding="utf-8") == "a file, not a folder"

@@ -147,6 +147,26 @@ def test_a_refused_body_masks_the_credentials_of_the_request_it_answers(coding: 
     assert request.headers["Authorization"].split()[1] not in str(caught.value)
 
 
+def test_a_refused_head_cut_inside_an_echo_shows_none_of_it() -> None:
+    """1024 bytes of a UTF-32 body are 255 characters: the head kept may end inside an echoed credential."""
+    auth = BasicAuth("app_1", "canary-secret-body-limit-0f3e-" + "s" * 60)
+    request = next(auth.sync_auth_flow(httpx.Request("GET", REQUEST.url)))
+    token = request.headers["Authorization"].split()[1]
+    wire = ("x" * 150 + "echo: " + token + " " * (MAX_BODY_BYTES // 4)).encode("utf-32")
+    with pytest.raises(sunco_keys.ResponseDecodeError, match="larger than") as caught:
+        read(answer(wire), request)
+    assert "echo: ***" in caught.value.body_excerpt and token[:8] not in str(caught.value)
+
+
+def test_a_content_encoding_that_is_no_coding_name_is_not_repeated() -> None:
+    request = next(BasicAuth("app_1", "canary-secret-coding-77d1").sync_auth_flow(httpx.Request("GET", REQUEST.url)))
+    token = request.headers["Authorization"].split()[1]
+    with pytest.raises(sunco_keys.ResponseDecodeError) as caught:
+        read(answer(DOCUMENT, coding=request.headers["Authorization"]), request)
+    assert "its Content-Encoding is '(not a coding name)'" in str(caught.value)
+    assert token.lower()[:12] not in str(caught.value).lower()
+
+
 @pytest.mark.parametrize(
     "coding", ["br", "zstd", "compress", "gzip, gzip", "deflate, gzip", "x-gzip, gzip", "x-gzip, deflate", "snappy"]
 )

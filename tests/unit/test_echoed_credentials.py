@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ import sunco_keys
 from sunco_keys.api.custom_integration_api_keys import create_custom_integration_key, get_custom_integration_key
 from sunco_keys.lib.auth import BasicAuth, JwtAuth
 from sunco_keys.lib.errors import error_for
-from sunco_keys.lib.redaction import HIDDEN_EXTENSION, sent_secrets
+from sunco_keys.lib.redaction import HIDDEN_EXTENSION, excerpt, sent_secrets
 from sunco_keys.lib.transport import SuncoTransport
 from sunco_keys.models import IntegrationApiKey
 
@@ -72,8 +73,22 @@ AUTHS = [BasicAuth(KEY_ID, SECRET), JwtAuth(KEY_ID, SECRET)]
         (400, "error=invalid&secret={secret}&token={token}", "application/x-www-form-urlencoded"),
         (502, "<html><pre>{pair}</pre></html>", "text/html"),
         (429, '{{"errors": [{{"code": "x", "title": "{secret}"}}], "echo": "{header}"}}', "json"),
+        (401, '{{"errors": [{{"code": "c", "title": "see /login?h={quoted}"}}]}}', "json"),
+        (401, '{{"errors": [{{"code": "c", "title": "signature {signature} does not match"}}]}}', "json"),
+        (400, "the secret in base64: {secret64}", "text/plain"),
     ],
-    ids=["secret-in-title", "header-in-title", "token-in-code", "header-in-text", "form", "html-pair", "rate-limit"],
+    ids=[
+        "secret-in-title",
+        "header-in-title",
+        "token-in-code",
+        "header-in-text",
+        "form",
+        "html-pair",
+        "rate-limit",
+        "percent-encoded",
+        "jwt-signature",
+        "base64-secret",
+    ],
 )
 def test_an_error_answer_echoing_the_credentials_shows_none_of_them(
     auth: httpx.Auth, status: int, body: str, content_type: str
@@ -82,10 +97,16 @@ def test_an_error_answer_echoing_the_credentials_shows_none_of_them(
     header = request.headers["Authorization"]
     token = header.split(" ", 1)[1]
     pair = base64.b64decode(token).decode() if header.startswith("Basic ") else token
-    text = body.format(secret=SECRET, header=header, token=token, pair=pair)
+    signature = token.rpartition(".")[2]  # a JWT's: its header and payload are predictable (kid, scope)
+    secret64 = base64.b64encode(SECRET.encode()).decode()
+    quoted = quote(header, safe="")  # a Basic token ends in "=", "%3D" once encoded
+    text = body.format(
+        secret=SECRET, header=header, token=token, pair=pair, quoted=quoted, signature=signature, secret64=secret64
+    )
     headers = {"Content-Type": "application/json" if content_type == "json" else content_type}
     error = error_for(httpx.Response(status, headers=headers, content=text.encode()), request)
-    assert_shows_none_of(error, credentials(request))
+    hidden = [*credentials(request), quoted, secret64]
+    assert_shows_none_of(error, hidden + ([signature] if header.startswith("Bearer ") else []))
     assert "***" in str(error)
     assert f"{status} " in str(error)
 
@@ -181,3 +202,51 @@ def test_a_client_that_is_not_a_generated_client_is_refused(client: object) -> N
 async def test_an_async_call_refuses_what_is_not_a_generated_client(client: object) -> None:
     with pytest.raises(sunco_keys.InvalidArgumentError, match="client must be a sunco_keys Client"):
         await get_custom_integration_key.asyncio("a", "b", "int_1", client=client)  # type: ignore[arg-type]
+
+
+def test_a_short_secret_garbles_text_but_keeps_the_error_members() -> None:
+    """Masking by value never unmakes a member: a one-letter secret found inside `code` leaves a code."""
+    request = signed(BasicAuth(KEY_ID, "t"))
+    body = {"errors": [{"code": "not_found", "title": "Integration not found"}]}
+    (error,) = error_for(httpx.Response(404, json=body), request).errors
+    assert (error.code, error.title) == ("no***_found", "In***egra***ion no*** found")
+    assert error.additional_properties == {}
+
+
+def test_an_excerpt_of_a_head_cut_inside_a_credential_shows_none_of_it() -> None:
+    """The head of a body kept for a refusal (1024 bytes: 256 characters in UTF-32) may end inside an echo."""
+    request = signed(BasicAuth(KEY_ID, SECRET))
+    token = request.headers["Authorization"].split()[1]
+    head = ("x" * 150 + "echo: " + token).encode("utf-32")[:1024]
+    assert excerpt(head, hide=sent_secrets(request), cut=True).endswith("echo: ***")
+    assert token[:8] in excerpt(head, hide=sent_secrets(request))  # a whole body is not taken as cut
+
+
+def test_a_refused_2xx_masks_an_echo_in_its_content_type() -> None:
+    auth = BasicAuth(KEY_ID, SECRET)
+    header = signed(auth).headers["Authorization"]
+    answer = httpx.Response(200, headers={"Content-Type": f"text/html; {header}"}, content=b"<html/>")
+    transport = httpx.MockTransport(lambda request: answer)
+    client = sunco_keys.Client(base_url="https://api.smooch.io", httpx_args={"transport": transport, "auth": auth})
+    with pytest.raises(sunco_keys.ResponseDecodeError) as caught:
+        get_custom_integration_key.sync("a", "b", "int_1", client=client)
+    assert caught.value.content_type == "text/html; ***"
+    assert_shows_none_of(caught.value, credentials(signed(auth)))
+
+
+def test_a_transport_failure_quoting_the_credentials_is_chained_to_nothing() -> None:
+    request = signed(BasicAuth(KEY_ID, SECRET))
+    header = request.headers["Authorization"]
+    transport = SuncoTransport(None)
+    for quoted, chained_to_it in ((f"illegal header line: {header!r}", False), ("illegal status line", True)):
+        failure = httpx.RemoteProtocolError(quoted, request=request)
+
+        def fail(request: httpx.Request, failure: httpx.RequestError = failure) -> httpx.Response:
+            raise failure
+
+        transport._attempts.handle_request = fail  # type: ignore[method-assign]
+        with pytest.raises(sunco_keys.TransportError) as caught:
+            transport.handle_request(request)
+        assert caught.value.__context__ is None
+        assert caught.value.__cause__ is (failure if chained_to_it else None)
+        assert_shows_none_of(caught.value, credentials(request))

@@ -9,6 +9,7 @@ and refused once past the limit. The transport reads every response with `read` 
 
 from __future__ import annotations
 
+import re
 import time
 import zlib
 from collections.abc import AsyncIterator, Iterator
@@ -31,6 +32,8 @@ _HEAD_BYTES = 1024
 _WIRE_HEADERS = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
 # Other names of the codings decoded: RFC 9110 (8.4.1.3) asks a recipient to take "x-gzip" as "gzip".
 _ALIASES = {"x-gzip": "gzip"}
+# What a content coding's name looks like (RFC 9110 token, as registered names are: gzip, br, zstd, x-compress).
+_CODING_NAME = re.compile(r"[a-z0-9][a-z0-9._+-]{0,19}").fullmatch
 # What a closed BoundedBody holds instead of the stream it read.
 _RELEASED = httpx.ByteStream(b"")
 
@@ -97,15 +100,20 @@ class _Refusal:
         self._headers = response.headers  # not the response itself: it will hold the stream (a cycle for the GC)
         self._request = request
         self._head = bytearray()
+        self._cut = False  # whether the body went on past the head kept
 
     def keep(self, chunk: bytes) -> None:
-        if len(self._head) < _HEAD_BYTES:
-            self._head += chunk[: _HEAD_BYTES - len(self._head)]
+        room = _HEAD_BYTES - len(self._head)
+        self._head += chunk[:room]
+        self._cut = self._cut or len(chunk) > room
 
     def error(self, reason: str, response: httpx.Response | None = None) -> ResponseDecodeError:
         content_type = self._headers.get("Content-Type", "")  # looked up on a refusal only
         hide = sent_secrets(self._request)
-        return ResponseDecodeError(self._status_code, content_type, bytes(self._head), reason, response, hide=hide)
+        head = bytes(self._head)
+        return ResponseDecodeError(
+            self._status_code, content_type, head, reason, response, hide=hide, head_only=self._cut
+        )
 
 
 class _Inflater:
@@ -235,7 +243,10 @@ def _coding(response: httpx.Response) -> str | None:
 
 
 def _unasked(coding: str) -> str:
-    return f"its Content-Encoding is {coding[:100]!r}, and only a single gzip or deflate was asked for"
+    """Why a body in `coding` is refused, naming each coding only if it looks like one (a short token): a server
+    may echo anything into the header, and this text is lower-cased, past masking by value."""
+    named = ", ".join(name if _CODING_NAME(name) else "(not a coding name)" for name in coding.split(", "))
+    return f"its Content-Encoding is {named!r}, and only a single gzip or deflate was asked for"
 
 
 def _bounded(response: httpx.Response, request: httpx.Request) -> _Body | None:

@@ -38,7 +38,8 @@ class ResponseDecodeError(SuncoKeysError):
     taken effect (a create's answer holds the new key's only copy of its secret), so nothing of it is lost. A body
     that could not be decoded (corrupt, or in a content coding not asked for) is there as received, still encoded
     (without its Content-Encoding header, so that nothing decodes it unbounded); `response` is None for a body
-    refused past the size limit. `hide`: values masked wherever the excerpt holds them (redaction.sent_secrets).
+    refused past the size limit. `hide`: values masked wherever the message holds them (redaction.sent_secrets);
+    `head_only`: `body` is only the first bytes of the body, which may end inside one of them.
     """
 
     def __init__(
@@ -50,15 +51,17 @@ class ResponseDecodeError(SuncoKeysError):
         response: httpx.Response | None = None,
         *,
         hide: Sequence[str] = (),
+        head_only: bool = False,
     ) -> None:
         self.status_code = status_code
-        self.content_type = content_type
-        self.body_excerpt = excerpt(body, hide=hide)
+        self.content_type = clipped(scrubbed(content_type, hide), 200)  # a header: a server may echo into it too
+        self.body_excerpt = excerpt(body, hide=hide, cut=head_only)
         self.response = response
+        reason = scrubbed(reason, hide)  # it may quote a header
         kept = ": the whole answer is in .response" if response is not None else ""
         took_effect = f" (the request may have taken effect{kept})" if 200 <= status_code < 300 else ""
         super().__init__(
-            f"cannot decode the {status_code} response ({content_type or 'no content type'}): {reason}; "
+            f"cannot decode the {status_code} response ({self.content_type or 'no content type'}): {reason}; "
             f"body starts {self.body_excerpt!r}{took_effect}"
         )
 
@@ -174,11 +177,12 @@ def parse_errors(body: bytes, hide: Sequence[str] = ()) -> list[Error]:
 
 
 def _scrubbed_json(value: Any, hide: Sequence[str]) -> Any:
-    """A copy of a JSON value with each of `hide` masked in its strings, names included."""
+    """A copy of a JSON value with each of `hide` masked in its string values (names are kept: a short secret
+    inside `code` must not unmake the member)."""
     if isinstance(value, str):
         return scrubbed(value, hide)
     if isinstance(value, dict):
-        return {scrubbed(name, hide): _scrubbed_json(item, hide) for name, item in value.items()}
+        return {name: _scrubbed_json(item, hide) for name, item in value.items()}
     if isinstance(value, list):
         return [_scrubbed_json(item, hide) for item in value]
     return value

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, quote_plus
 
 if TYPE_CHECKING:
     import httpx
@@ -58,9 +59,9 @@ class Hidden(tuple[str, ...]):
 def sent_secrets(request: httpx.Request | None) -> tuple[str, ...]:
     """The secrets behind `request`, longest first, to mask wherever a server may echo them.
 
-    They are its Authorization header: the whole value, its credentials, and for Basic the decoded pair and its
-    password. Then what its auth declared hidden (HIDDEN_EXTENSION: a JWT's signing secret). Each comes as sent
-    and as JSON would escape it.
+    They are its Authorization header: the whole value, its credentials (for a JWT, its signature too, from which
+    the token can be rebuilt), and for Basic the decoded pair and its password. Then what its auth declared hidden
+    (HIDDEN_EXTENSION: a JWT's signing secret). Each comes as sent, in base64, percent-encoded and JSON-escaped.
     """
     if request is None:
         return ()
@@ -68,22 +69,40 @@ def sent_secrets(request: httpx.Request | None) -> tuple[str, ...]:
     authorization = request.headers.get("Authorization")
     if authorization:
         scheme, _, credentials = authorization.strip().partition(" ")
-        values.update((authorization, credentials.strip()))
+        credentials = credentials.strip()
+        values.update((authorization, credentials))
         if scheme.lower() == "basic":
             try:
-                pair = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+                pair = base64.b64decode(credentials, validate=True).decode("utf-8")
             except (binascii.Error, UnicodeDecodeError):
                 pair = ""
             values.update((pair, pair.partition(":")[2]))
-    spellings = {json.dumps(value, ensure_ascii=False)[1:-1] for value in values} | values
-    return tuple(sorted((value for value in spellings if value), key=len, reverse=True))
+        elif credentials.count(".") == 2:  # a JWT: header.payload.signature, the first two predictable
+            values.add(credentials.rpartition(".")[2])
+    values.discard("")
+    spellings = set(values)
+    for value in values:
+        encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
+        spellings.update((encoded, encoded.rstrip("="), quote(value, safe=""), quote_plus(value, safe="")))
+        spellings.add(json.dumps(value, ensure_ascii=False)[1:-1])
+    return tuple(sorted(spellings, key=len, reverse=True))
 
 
-def scrubbed(text: str, hide: Iterable[str]) -> str:
-    """`text` with each value of `hide` replaced by MASK (longest first, as sent_secrets gives them)."""
+def scrubbed(text: str, hide: Iterable[str], *, cut: bool = False) -> str:
+    """`text` with each value of `hide` replaced by MASK (longest first, as sent_secrets gives them).
+
+    `cut`: the text is the head of a longer one, which may end inside a value: an end that begins one (4 characters
+    or more, before any U+FFFD a cut character decoded to) is masked too.
+    """
+    hide = tuple(hide)
     for value in hide:
         if value in text:
             text = text.replace(value, MASK)
+    end = text.rstrip("\ufffd") if cut else ""
+    for value in hide if cut else ():
+        for length in range(min(len(value) - 1, len(end)), 3, -1):
+            if end.endswith(value[:length]):
+                return end[: len(end) - length] + MASK
     return text
 
 
@@ -92,20 +111,21 @@ def clipped(text: str, limit: int) -> str:
     return text[:limit] + ("..." if len(text) > limit else "")
 
 
-def excerpt(body: bytes, limit: int = 200, hide: Sequence[str] = ()) -> str:
+def excerpt(body: bytes, limit: int = 200, hide: Sequence[str] = (), *, cut: bool = False) -> str:
     """The first `limit` characters of a body as text, every credential-like JSON value and each of `hide` masked.
 
     A body that is JSON (UTF-8, -16 or -32) is decoded and masked member by member; any other text is scanned for
     `"name": value` pairs, whose names are read with their escapes (`"\\u0073ecret"` is `secret`). The values of
     `hide` (sent_secrets: what the request carried, should a server echo it) are masked wherever they appear,
-    before the text is cut, so that no part of one is shown.
+    before the text is cut, so that no part of one is shown; `cut`: `body` is only the head of the body (see
+    scrubbed).
     """
     text = body.decode(json.detect_encoding(body), errors="replace")  # as json.loads would read the bytes
     try:
         shown = json.dumps(masked(json.loads(text)), ensure_ascii=False)
     except (ValueError, RecursionError):
         shown = _masked_text(text)
-    return clipped(scrubbed(shown, hide), limit)
+    return clipped(scrubbed(shown, hide, cut=cut), limit)
 
 
 def _masked_text(text: str) -> str:

@@ -238,8 +238,13 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     @staticmethod
     def _failed(request: httpx.Request, exc: httpx.RequestError) -> TransportError:
-        reason = scrubbed(f"{type(exc).__name__}: {exc}", sent_secrets(request))  # should a library quote them
-        return TransportError(request.method, request_path(request), reason)
+        """The TransportError for `exc`, chained to it unless its text quotes the request's credentials (a server
+        may echo them into what the HTTP library quotes): then to nothing, so no traceback or log shows them."""
+        said = f"{type(exc).__name__}: {exc}"
+        reason = scrubbed(said, sent_secrets(request))
+        error = TransportError(request.method, request_path(request), reason)
+        error.__cause__ = exc if reason == said else None
+        return error
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         try:
@@ -249,8 +254,10 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 self._prepare(request)
                 response = self._retrying.handle_request(request)
         except httpx.RequestError as exc:
-            raise self._failed(request, exc) from exc
-        return self._checked(request, response)
+            failure = exc
+        else:
+            return self._checked(request, response)
+        raise self._failed(request, failure)  # out of the except block: chained only as _failed decides
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:
@@ -260,8 +267,10 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 self._prepare(request)
                 response = await self._retrying.handle_async_request(request)
         except httpx.RequestError as exc:
-            raise self._failed(request, exc) from exc
-        return self._checked(request, response)
+            failure = exc
+        else:
+            return self._checked(request, response)
+        raise self._failed(request, failure)
 
     def close(self) -> None:
         self._attempts.close()
