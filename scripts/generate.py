@@ -58,12 +58,11 @@ def validate_spec(spec: Path) -> None:
         raise GenerationError(f"{spec.name} is not valid OpenAPI at {where}: {exc.message}") from exc
     except (ValueError, TypeError) as exc:  # what the validator raises for YAML that is no JSON document
         raise GenerationError(f"{spec.name} is not valid OpenAPI: {exc}") from exc
-    except Unresolvable as exc:  # a $ref to nothing, or to a file or a URL: the spec must be self-contained
+    except Unresolvable as exc:  # a $ref to a file or a URL (_dangling_refs took those within): self-contained only
         ref = str(exc.ref)
-        written = "#" + ref if ref.startswith("/") else ref  # as the spec spells it: the resolver drops the "#"
-        where = ", ".join([place for found, place in _refs(document) if found in (ref, written)][:3]) or "(not found)"
+        where = ", ".join([place for found, place in _refs(document) if found == ref][:3]) or "(not found)"
         raise GenerationError(
-            f"{spec.name}: a $ref cannot be resolved within the document: {written!r} at {where}"
+            f"{spec.name}: a $ref cannot be resolved within the document: {ref!r} at {where}"
         ) from None  # the resolver's own message holds the whole document
     except RecursionError as exc:  # $refs that lead back to themselves
         raise GenerationError(f"{spec.name}: its $refs refer to each other in a loop") from exc

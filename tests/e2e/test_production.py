@@ -25,6 +25,7 @@ from sunco_keys.api.custom_integration_api_keys import (
 )
 from sunco_keys.models import IntegrationApiKey, IntegrationApiKeyListResponse, IntegrationApiKeyResponse
 from tests.support.canaries import KEY_SECRET_MARKER
+from tests.support.echo import chained, signed
 from tests.support.mock_api import MISSING_KEY, MockApi
 
 # Short waits so that the rules, not the clock, are under test; Retry-After is honoured as given.
@@ -316,18 +317,6 @@ def test_a_create_answered_in_an_undocumented_way_keeps_the_whole_answer(api: Mo
         assert KEY_SECRET_MARKER not in text
 
 
-def chained(error: BaseException) -> Iterator[BaseException]:
-    """`error` and every exception it chains to, explicitly or not."""
-    seen: list[BaseException] = []
-    pending: list[BaseException | None] = [error]
-    while pending:
-        current = pending.pop()
-        if current is not None and all(current is not s for s in seen):
-            seen.append(current)
-            pending += [current.__cause__, current.__context__]
-    return iter(seen)
-
-
 def test_a_malformed_answer_through_aiohttp_chains_to_nothing_holding_the_credentials(api: MockApi) -> None:
     # A header line over aiohttp's 8190-byte limit: aiohttp's error keeps the request's headers in its request_info.
     api.inject({"set_cookie": "a=" + "x" * 9000, "method": "GET", "times": 2})
@@ -336,7 +325,7 @@ def test_a_malformed_answer_through_aiohttp_chains_to_nothing_holding_the_creden
             with pytest.raises(sunco_keys.TransportError, match="RemoteProtocolError") as caught:
                 calls.list()
             credentials = calls.client._httpx_args["auth"]
-            sent = next(credentials.auth_flow(httpx.Request("GET", api.url))).headers["Authorization"].split()[1]
+            sent = signed(credentials, api.url).headers["Authorization"].split()[1]
         for error in chained(caught.value):
             assert sent not in repr(error) and api.secret not in repr(error)
             assert sent not in repr(vars(error)) and api.secret not in repr(vars(error))
@@ -346,7 +335,7 @@ def test_a_malformed_answer_through_aiohttp_chains_to_nothing_holding_the_creden
 @pytest.mark.parametrize("auth", ["basic", "jwt"])
 def test_answers_echoing_the_credentials_raise_errors_that_mask_them(api: MockApi, auth: str, mode: str) -> None:
     client = connect(api, auth=auth, retries=0)
-    header = next(client._httpx_args["auth"].auth_flow(httpx.Request("GET", api.url))).headers["Authorization"]
+    header = signed(client._httpx_args["auth"], api.url).headers["Authorization"]
     hidden = [header, header.split()[1], api.secret]
     title = f"Invalid key secret {api.secret} in {header}"
     api.inject(
@@ -551,7 +540,6 @@ def test_the_aiohttp_backend_keeps_no_cookie_from_a_named_host_either(api: MockA
 
 def test_plain_httpx_does_send_the_cookie_back(api: MockApi) -> None:
     """The control for the test above: the fault does set a cookie, which an httpx client keeps by default."""
-    import httpx
 
     api.inject({"set_cookie": "AWSALB=sticky-session; Path=/", "method": "GET", "times": 1})
     with httpx.Client(base_url=api.url, auth=(api.key_id, api.secret)) as plain:

@@ -16,6 +16,7 @@ import pytest
 import sunco_keys
 from sunco_keys.lib.auth import BasicAuth
 from sunco_keys.lib.body_limits import ACCEPT_ENCODING, MAX_BODY_BYTES, aread, read
+from tests.support.echo import signed
 
 REQUEST = httpx.Request("GET", "https://api.smooch.io/v2/apps/a/integrations/i/keys")
 DOCUMENT = json.dumps({"keys": [{"id": "int_1", "displayName": "packed", "secret": "canary-secret-5c0e"}]}).encode()
@@ -136,8 +137,7 @@ def test_a_refused_decoded_body_shows_its_decoded_head_masked() -> None:
 
 @pytest.mark.parametrize("coding", [None, "gzip"])
 def test_a_refused_body_masks_the_credentials_of_the_request_it_answers(coding: str | None) -> None:
-    auth = BasicAuth("app_1", "canary-secret-body-limit-0f3e")
-    request = next(auth.sync_auth_flow(httpx.Request("GET", REQUEST.url)))
+    request = signed(BasicAuth("app_1", "canary-secret-body-limit-0f3e"), REQUEST.url)
     echoed = f"Authorization: {request.headers['Authorization']} ".encode() + b" " * MAX_BODY_BYTES
     wire = echoed if coding is None else gzip.compress(echoed)
     with pytest.raises(sunco_keys.ResponseDecodeError, match="larger than") as caught:
@@ -149,8 +149,7 @@ def test_a_refused_body_masks_the_credentials_of_the_request_it_answers(coding: 
 
 def test_a_refused_head_cut_inside_an_echo_shows_none_of_it() -> None:
     """1024 bytes of a UTF-32 body are 255 characters: the head kept may end inside an echoed credential."""
-    auth = BasicAuth("app_1", "canary-secret-body-limit-0f3e-" + "s" * 60)
-    request = next(auth.sync_auth_flow(httpx.Request("GET", REQUEST.url)))
+    request = signed(BasicAuth("app_1", "canary-secret-body-limit-0f3e-" + "s" * 60), REQUEST.url)
     token = request.headers["Authorization"].split()[1]
     wire = ("x" * 150 + "echo: " + token + " " * (MAX_BODY_BYTES // 4)).encode("utf-32")
     with pytest.raises(sunco_keys.ResponseDecodeError, match="larger than") as caught:
@@ -159,7 +158,7 @@ def test_a_refused_head_cut_inside_an_echo_shows_none_of_it() -> None:
 
 
 def test_a_content_encoding_that_is_no_coding_name_is_not_repeated() -> None:
-    request = next(BasicAuth("app_1", "canary-secret-coding-77d1").sync_auth_flow(httpx.Request("GET", REQUEST.url)))
+    request = signed(BasicAuth("app_1", "canary-secret-coding-77d1"), REQUEST.url)
     token = request.headers["Authorization"].split()[1]
     with pytest.raises(sunco_keys.ResponseDecodeError) as caught:
         read(answer(DOCUMENT, coding=request.headers["Authorization"]), request)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import httpx
@@ -22,15 +21,15 @@ from sunco_keys.lib.errors import error_for
 from sunco_keys.lib.redaction import HIDDEN_EXTENSION, excerpt, sent_secrets
 from sunco_keys.lib.transport import SuncoTransport
 from sunco_keys.models import IntegrationApiKey
+from tests.support import echo
 
 KEY_ID = "app_64f0c1d2e3a4b5c6d7e8f901"
 SECRET = "canary-secret-echoed-4c8e1f-with-enough-length-for-hs256"
 URL = "https://api.smooch.io/v2/apps/a/integrations/b/keys"
 
 
-def signed(auth: httpx.Auth, method: str = "GET") -> httpx.Request:
-    """A request as `auth` sends it (Authorization set, and what the auth hands on in its extensions)."""
-    return next(auth.sync_auth_flow(httpx.Request(method, URL)))
+def signed(auth: httpx.Auth) -> httpx.Request:
+    return echo.signed(auth, URL)
 
 
 def credentials(request: httpx.Request) -> list[str]:
@@ -43,17 +42,9 @@ def credentials(request: httpx.Request) -> list[str]:
     return spellings
 
 
-def chained(error: BaseException) -> Iterator[BaseException]:
-    """`error` and every exception under it, explicitly chained or not."""
-    current: BaseException | None = error
-    while current is not None:
-        yield current
-        current = current.__cause__ or current.__context__
-
-
 def assert_shows_none_of(error: BaseException, hidden: list[str]) -> None:
     shown = [str(error), repr(error), repr(getattr(error, "errors", None)), getattr(error, "body_excerpt", "")]
-    shown += [repr(below.args) for below in chained(error)]
+    shown += [repr(below.args) for below in echo.chained(error)]
     for text in shown:
         for value in hidden:
             assert value not in text

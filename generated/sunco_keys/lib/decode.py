@@ -49,6 +49,8 @@ def decode_body(parse: Callable[..., T], *, client: Any, response: httpx.Respons
     try:
         # The models' from_dict (checked_from_dict) holds the model to its types and to the body it came from.
         parsed = parse(client=client, response=DecodedResponse(response.status_code, content, document))
+        if parsed is None:  # what the generated parser returns for an undocumented status, unless told to raise
+            raise UnexpectedStatus(response.status_code, b"")
     except UnexpectedStatus:
         problem = f"status {response.status_code} is not documented for this operation"
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
@@ -58,10 +60,7 @@ def decode_body(parse: Callable[..., T], *, client: Any, response: httpx.Respons
         reason = str(exc) if isinstance(exc, InvalidArgumentError) else f"{exc.__class__.__name__}: {exc}"
         problem = f"not the documented shape ({reason})"
     else:
-        if parsed is not None:
-            return parsed
-        # What the generated parser returns for an undocumented status, unless told to raise.
-        problem = f"status {response.status_code} is not documented for this operation"
+        return parsed
     raise _refusal(response, problem)
 
 

@@ -98,8 +98,10 @@ def scrubbed(text: str, hide: Iterable[str], *, cut: bool = False) -> str:
     for value in hide:
         if value in text:
             text = text.replace(value, MASK)
-    end = text.rstrip("\ufffd") if cut else ""
-    for value in hide if cut else ():
+    if not cut:
+        return text
+    end = text.rstrip("\ufffd")
+    for value in hide:
         for length in range(min(len(value) - 1, len(end)), 3, -1):
             if end.endswith(value[:length]):
                 return end[: len(end) - length] + MASK
