@@ -48,7 +48,7 @@ def key_id(key: object, model: type) -> str:
     return str(key.id)  # type: ignore[attr-defined]  # both clients' key models have an `id`
 
 
-def sunco_keys_calls(url: str) -> dict[str, SyncCall]:
+def sunco_keys_calls(url: str, sync_backend: Literal["httpx", "pyreqwest"] = "httpx") -> dict[str, SyncCall]:
     """sunco_keys as users get it from `connect()`: Basic auth, retries, typed errors, the generated models."""
     from sunco_keys import connect
     from sunco_keys.api.custom_integration_api_keys import (
@@ -58,7 +58,7 @@ def sunco_keys_calls(url: str) -> dict[str, SyncCall]:
     )
     from sunco_keys.models import ApiKey, IntegrationApiKey, IntegrationApiKeyListResponse, IntegrationApiKeyResponse
 
-    client = connect(*CREDENTIALS, base_url=url)
+    client = connect(*CREDENTIALS, base_url=url, sync_backend=sync_backend)
 
     def get() -> str:
         result = get_custom_integration_key.sync(APP_ID, INTEGRATION_ID, KEY_ID, client=client)
@@ -323,6 +323,8 @@ def aiohttp_calls(url: str) -> dict[str, AsyncCall]:
 
 SYNC_CLIENTS: dict[str, Callable[[str], dict[str, SyncCall]]] = {
     "sunco_keys": sunco_keys_calls,
+    # The optional sync backend: pyreqwest's transport (Rust's reqwest) behind httpx's interface.
+    "sunco_keys_pyreqwest": lambda url: sunco_keys_calls(url, "pyreqwest"),
     "sunco_keys_stack": sunco_keys_stack_calls,
     "httpx": httpx_calls,
     "http_client": http_client_calls,

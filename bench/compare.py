@@ -27,6 +27,7 @@ CHECKED = (
     "sync_get_vs_httpx",
     "sync_create_vs_httpx",
     "sync_get_vs_official",
+    "pyreqwest_get_vs_official",
     "gather200_vs_official",
     "import_dev_time_vs_httpx",
     "import_dev_time_vs_official",

@@ -11,6 +11,7 @@ from bench.ratios import RATIOS, Ratio, Round, Spread, summarize
 NOTES = Path(__file__).resolve().parent / "notes.md"
 CLIENT_NAMES = {
     "sunco_keys": "sunco_keys sync (`connect()`, generated call)",
+    "sunco_keys_pyreqwest": 'sunco_keys sync, `sync_backend="pyreqwest"` (`connect()`, generated call)',
     "sunco_keys_stack": "sunco_keys stack only (`connect()`'s httpx.Client, raw call)",
     "sunco_keys_async": "sunco_keys async (`connect()`, aiohttp backend)",
     "sunco_keys_async_httpx": 'sunco_keys async, `async_backend="httpx"` (before)',

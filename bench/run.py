@@ -37,6 +37,7 @@ ROOT = BENCH.parent
 PYTHON = sys.executable
 LATENCY_CLIENTS = (
     "sunco_keys",
+    "sunco_keys_pyreqwest",
     "sunco_keys_stack",
     "sunco_keys_async",
     "httpx",
@@ -74,6 +75,7 @@ PACKAGES = (
     "aiohttp",
     "attrs",
     "pyjwt",
+    "pyreqwest",
     "sunshine-conversations-client",
     "urllib3",
     "pydantic",
@@ -113,7 +115,7 @@ QUICK = Plan(
     rounds=3,
     calls=600,
     operations=("get", "create"),
-    latency_clients=("sunco_keys", "sunco_keys_stack", "httpx", "official"),
+    latency_clients=("sunco_keys", "sunco_keys_pyreqwest", "sunco_keys_stack", "httpx", "official"),
     concurrency=(200,),
     gather_repeats=4,
     import_runs=2,

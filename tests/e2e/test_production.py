@@ -99,9 +99,11 @@ class Calls:
         )
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=["sync", "sync-pyreqwest", "async"])
 def calls(request: pytest.FixtureRequest, api: MockApi) -> Iterator[Calls]:
-    with Calls(api, connect(api), request.param) as calls:
+    """Each rule for sync calls through httpx's transport and through pyreqwest's, and for async calls."""
+    mode, _, sync_backend = request.param.partition("-")
+    with Calls(api, connect(api, sync_backend=sync_backend or "httpx"), mode) as calls:
         yield calls
 
 
@@ -372,6 +374,18 @@ def test_a_body_dripping_in_ends_the_call_at_its_read_timeout(api: MockApi, mode
             calls.list()
         assert time.monotonic() - started < 2.0  # the body's whole time is bounded, by ~0.5 s plus one read
         assert calls.list().keys == []  # a new connection serves the next call
+
+
+def test_a_body_dripping_in_through_pyreqwest_ends_the_call_at_the_sum_of_the_timeouts(api: MockApi) -> None:
+    # pyreqwest reads up to 64 KiB of a body before handing the answer on, so the read timeout (per read) bounds
+    # no whole body there: the call is bounded by its timeout's four phases together (0.2 s each: 0.8 s).
+    api.inject({"drip": 0.1, "method": "GET"})  # the 12-byte list would take 1.2 s
+    with Calls(api, connect(api, timeout=0.2, retries=0, sync_backend="pyreqwest"), "sync") as calls:
+        started = time.monotonic()
+        with pytest.raises(sunco_keys.TransportError, match="Timeout"):
+            calls.list()
+        assert time.monotonic() - started < 1.5
+        assert calls.list().keys == []
 
 
 def test_an_endless_body_is_refused_past_its_size_limit_and_not_retried(api: MockApi, calls: Calls) -> None:

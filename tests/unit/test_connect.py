@@ -127,6 +127,9 @@ def test_base_url_from_the_environment_when_no_target_is_given(monkeypatch: pyte
         ({"timeout": httpx.Timeout(5.0, write=float("inf"))}, "timeout.write must be"),
         ({"timeout": httpx.Timeout(5.0, pool=86_401)}, "timeout.pool must be"),
         ({"timeout": httpx.Timeout(5.0, connect=0)}, "timeout.connect must be"),
+        ({"sync_backend": "urllib3"}, "sync_backend must be one of httpx, pyreqwest, got 'urllib3'"),
+        ({"async_backend": "trio"}, "async_backend must be one of aiohttp, httpx, got 'trio'"),
+        ({"sync_backend": "pyreqwest", "verify": __import__("certifi").where()}, "takes verify=True or False only"),
     ],
 )
 def test_bad_arguments_are_refused_with_a_clear_error(kwargs: dict[str, object], message: str) -> None:
@@ -164,6 +167,25 @@ def test_a_ca_bundle_path_becomes_an_ssl_context_checked_at_connect() -> None:
     assert isinstance(transport, SuncoTransport)
     verify = transport._attempts._options["verify"]
     assert isinstance(verify, ssl.SSLContext) and verify.cert_store_stats()["x509_ca"] > 100  # certifi's CAs
+
+
+def test_the_pyreqwest_backend_without_pyreqwest_installed_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyreqwest" else real(name, *a))
+    with pytest.raises(sunco_keys.InvalidArgumentError, match=r"pip install 'sunco-keys\[pyreqwest\]'"):
+        sunco_keys.connect("app_1", SECRET, sync_backend="pyreqwest")
+    assert sunco_keys.connect("app_1", SECRET) is not None  # the default backend needs nothing more
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_the_pyreqwest_backend_gets_the_timeouts_and_verification_asked_for(verify: bool) -> None:
+    timeout = httpx.Timeout(7.0, connect=2.0)
+    client = sunco_keys.connect("app_1", SECRET, sync_backend="pyreqwest", timeout=timeout, verify=verify)
+    attempts = options(client)["transport"]._attempts  # type: ignore[attr-defined]
+    assert attempts._sync_backend == "pyreqwest" and attempts._timeout == timeout
+    assert attempts._options["verify"] is verify
 
 
 def test_default_timeout_fits_a_management_api() -> None:

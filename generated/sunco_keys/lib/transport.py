@@ -5,14 +5,16 @@ TransportError); `httpx_retries.RetryTransport` retries by the rule of the reque
 sends each attempt on a lazily created transport, reads the body (bounded in time and in size, on the wire and
 decoded: lib/body_limits.py), and logs each retry.
 
-Sync requests go through httpx's own `HTTPTransport`. Async requests go through aiohttp's connection pool
-behind httpx's transport interface (httpx-aiohttp) by default: httpcore's async pool rescans every connection
-for every queued request and looks for sniffio on every request, which made 200 concurrent calls ~8x slower
-than through aiohttp (bench/results.md). `async_backend="httpx"` keeps httpx's own `AsyncHTTPTransport`.
+Sync requests go through httpx's own `HTTPTransport`, or pyreqwest's transport (`sync_backend="pyreqwest"`,
+lib/reqwest.py: ~0.7x the time per call). Async requests go through aiohttp's connection pool behind httpx's
+transport interface (httpx-aiohttp) by default: httpcore's async pool rescans every connection for every queued
+request and looks for sniffio on every request, which made 200 concurrent calls ~8x slower than through aiohttp
+(bench/results.md). `async_backend="httpx"` keeps httpx's own `AsyncHTTPTransport`.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import math
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ RATE_LIMITED = (429,)
 UNAVAILABLE = (429, 502, 503, 504)
 _ATTEMPT = "sunco_keys.attempt"
 ASYNC_BACKENDS = ("aiohttp", "httpx")
+SYNC_BACKENDS = ("httpx", "pyreqwest")
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,18 @@ class RetryPolicy:
 class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Sends one attempt on the real transport, reads its body (so a broken body fails inside the retry loop), logs retries."""
 
-    def __init__(self, transport_options: dict[str, Any], async_backend: str = "aiohttp") -> None:
+    def __init__(
+        self,
+        transport_options: dict[str, Any],
+        async_backend: str = "aiohttp",
+        sync_backend: str = "httpx",
+        timeout: httpx.Timeout | None = None,
+    ) -> None:
         self._options = transport_options
         self._async_backend = async_backend
-        self._sync: httpx.HTTPTransport | None = None
+        self._sync_backend = sync_backend
+        self._timeout = timeout or httpx.Timeout(None)
+        self._sync: httpx.BaseTransport | None = None
         self._async: httpx.AsyncBaseTransport | None = None
         self._loop: object = None  # the asyncio loop the async transport's connections belong to
         # Errors of the async backend that it does not map to httpx's own (aiohttp's, for a malformed answer).
@@ -106,7 +117,7 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self._before(request)
         if self._sync is None:
-            self._sync = httpx.HTTPTransport(**self._options)
+            self._sync = self._new_sync_transport()
         try:
             response = self._sync.handle_request(request)
             try:
@@ -119,6 +130,13 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
             raise
         self._outcome(request, f"HTTP {response.status_code}")
         return response
+
+    def _new_sync_transport(self) -> httpx.BaseTransport:
+        if self._sync_backend == "httpx":
+            return httpx.HTTPTransport(**self._options)
+        from .reqwest import sync_transport
+
+        return sync_transport(self._options.get("verify", True), self._timeout)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._async is None:
@@ -202,14 +220,31 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """The transport `connect()` installs: retries by `policy` (None: no retries), then typed errors."""
 
     def __init__(
-        self, policy: RetryPolicy | None = None, *, async_backend: str = "aiohttp", **transport_options: Any
+        self,
+        policy: RetryPolicy | None = None,
+        *,
+        async_backend: str = "aiohttp",
+        sync_backend: str = "httpx",
+        timeout: httpx.Timeout | None = None,
+        **transport_options: Any,
     ) -> None:
-        if async_backend not in ASYNC_BACKENDS:
+        for name, value, choices in (
+            ("async_backend", async_backend, ASYNC_BACKENDS),
+            ("sync_backend", sync_backend, SYNC_BACKENDS),
+        ):
+            if value not in choices:
+                raise InvalidArgumentError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+        if sync_backend == "pyreqwest" and importlib.util.find_spec("pyreqwest") is None:
             raise InvalidArgumentError(
-                f"async_backend must be one of {', '.join(ASYNC_BACKENDS)}, got {async_backend!r}"
+                "sync_backend='pyreqwest' needs the pyreqwest package: pip install 'sunco-keys[pyreqwest]'"
+            )
+        if sync_backend == "pyreqwest" and not isinstance(transport_options.get("verify", True), bool):
+            raise InvalidArgumentError(
+                "sync_backend='pyreqwest' takes verify=True or False only: pyreqwest can add CAs to the ones it "
+                "trusts, not trust a given bundle or SSLContext alone; use sync_backend='httpx' for that"
             )
         self.policy = policy
-        self._attempts = _Attempts(transport_options, async_backend)
+        self._attempts = _Attempts(transport_options, async_backend, sync_backend, timeout)
         self._retrying: Any = None
         self._rules: dict[str, Retry] = {}
         if policy is not None and policy.max_attempts > 1:

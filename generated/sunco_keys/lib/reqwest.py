@@ -1,0 +1,131 @@
+"""The sync backend on pyreqwest: Rust's reqwest behind httpx's transport interface, set up to behave as httpx's own.
+
+httpx's own sync transport (httpcore + h11) takes ~1.4x the official SDK's time per call, and httpx's client layer
+over urllib3 would still take ~1.2x; over pyreqwest's transport, httpx's layer makes a sync call in about the SDK's
+time (bench/results.md). pyreqwest's own transport is used as it is; this module only configures its client and
+names its errors as httpx does, so that retries and typed errors see what they see with httpx's transport.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+# httpx.Limits() defaults, so that switching backends changes no pool behaviour.
+MAX_CONNECTIONS = 100
+MAX_KEEPALIVE_CONNECTIONS = 20
+KEEPALIVE_EXPIRY = 5.0
+
+
+def sync_transport(verify: bool, timeout: httpx.Timeout) -> httpx.BaseTransport:
+    """pyreqwest's httpx transport on a client that, like httpx's own, follows no redirect, reads no proxy from the
+    environment, decodes no body (lib/body_limits.py does, bounded), keeps no cookie, and trusts certifi's CAs
+    (as httpx does; rustls adds the system's) unless `verify` is False."""
+    import certifi
+    from pyreqwest.client import SyncClientBuilder
+    from pyreqwest.compatibility.httpx import SyncHttpxTransport
+
+    builder = (
+        SyncClientBuilder()
+        .follow_redirects(False)
+        .no_proxy()
+        .gzip(False)
+        .deflate(False)
+        .brotli(False)
+        .zstd(False)
+        .default_cookie_store(False)
+        .max_connections(MAX_CONNECTIONS)
+        .pool_max_idle_per_host(MAX_KEEPALIVE_CONNECTIONS)
+        .pool_idle_timeout(timedelta(seconds=KEEPALIVE_EXPIRY))
+    )
+    # Each phase as httpx bounds it; pyreqwest's transport also bounds the whole call by their sum.
+    if timeout.connect is not None:
+        builder = builder.connect_timeout(timedelta(seconds=timeout.connect))
+    if timeout.read is not None:
+        builder = builder.read_timeout(timedelta(seconds=timeout.read))
+    if timeout.pool is not None:
+        builder = builder.pool_timeout(timedelta(seconds=timeout.pool))
+    if verify:
+        with open(certifi.where(), "rb") as bundle:
+            builder = builder.add_root_certificate_pem(bundle.read())
+    else:
+        builder = builder.danger_accept_invalid_certs(True)
+    return ReqwestTransport(SyncHttpxTransport(builder.build()))
+
+
+class ReqwestTransport(httpx.BaseTransport):
+    """pyreqwest's transport, its failures named as httpx's own transport names them, when the answer is read as
+    well as when the body is (pyreqwest raises its own errors from the body's stream)."""
+
+    def __init__(self, transport: httpx.BaseTransport) -> None:
+        from pyreqwest.exceptions import PyreqwestError
+
+        self._transport = transport
+        self._theirs = PyreqwestError
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            response = self._transport.handle_request(request)
+        except (httpx.DecodingError, self._theirs) as exc:
+            raise httpx_error(exc, request) from exc
+        response.stream = _Stream(response.stream, self._theirs, request)
+        return response
+
+    def close(self) -> None:
+        self._transport.close()
+
+
+class _Stream(httpx.SyncByteStream):
+    """A body's stream whose failures are httpx's errors."""
+
+    def __init__(self, stream: Any, theirs: type[Exception], request: httpx.Request) -> None:
+        self._stream = stream
+        self._theirs = theirs
+        self._request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            yield from self._stream
+        except self._theirs as exc:
+            raise httpx_error(exc, self._request) from exc
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def httpx_error(exc: Exception, request: httpx.Request) -> httpx.RequestError:
+    """httpx's error for a failure of pyreqwest's, so that it is retried (or not) as with httpx's own transport.
+
+    pyreqwest names a body cut short a decoding error (and its transport makes that httpx.DecodingError, which is not
+    retried); with every decoding switched off above, such an error can only be a broken answer: RemoteProtocolError.
+    """
+    from pyreqwest import exceptions as failed
+
+    kinds: tuple[tuple[type[Exception], type[httpx.RequestError]], ...] = (
+        (failed.ConnectTimeoutError, httpx.ConnectTimeout),
+        (failed.ReadTimeoutError, httpx.ReadTimeout),
+        (failed.WriteTimeoutError, httpx.WriteTimeout),
+        (failed.PoolTimeoutError, httpx.PoolTimeout),
+        (failed.RequestTimeoutError, httpx.TimeoutException),  # the bound on the whole call
+        (failed.ConnectError, httpx.ConnectError),
+        (failed.ReadError, httpx.ReadError),
+        (failed.WriteError, httpx.WriteError),
+        (failed.NetworkError, httpx.NetworkError),
+    )
+    cause = exc.__cause__ if isinstance(exc, httpx.DecodingError) else exc
+    kind = next((mapped for theirs, mapped in kinds if isinstance(cause, theirs)), httpx.RemoteProtocolError)
+    return kind(f"{type(cause).__name__}: {_said(cause)}", request=request)
+
+
+def _said(exc: BaseException | None) -> str:
+    """pyreqwest's message for `exc` and, after it, the innermost of the causes it lists (the one that says what
+    happened: "end of file before message length reached")."""
+    message = str(getattr(exc, "message", exc))
+    details = getattr(exc, "details", None)
+    causes = details.get("causes") if isinstance(details, dict) else None
+    if causes and isinstance(causes[-1], dict) and causes[-1].get("message"):
+        return f"{message} ({causes[-1]['message']})"
+    return message
