@@ -73,3 +73,8 @@ def test_an_answer_and_its_body_pass_through_unchanged() -> None:
     inner = httpx.MockTransport(lambda request: httpx.Response(201, json={"key": {"id": "int_1"}}))
     response = ReqwestTransport(inner).handle_request(REQUEST)
     assert response.status_code == 201 and response.read() == b'{"key":{"id":"int_1"}}'
+
+
+def test_a_decoding_error_with_no_cause_is_named_as_it_is() -> None:
+    error = httpx_error(httpx.DecodingError("error decoding body", request=REQUEST), REQUEST)
+    assert type(error) is httpx.RemoteProtocolError and str(error) == "DecodingError: error decoding body"

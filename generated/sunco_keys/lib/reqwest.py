@@ -115,7 +115,7 @@ def httpx_error(exc: Exception, request: httpx.Request) -> httpx.RequestError:
         (failed.WriteError, httpx.WriteError),
         (failed.NetworkError, httpx.NetworkError),
     )
-    cause = exc.__cause__ if isinstance(exc, httpx.DecodingError) else exc
+    cause = (exc.__cause__ or exc) if isinstance(exc, httpx.DecodingError) else exc
     kind = next((mapped for theirs, mapped in kinds if isinstance(cause, theirs)), httpx.RemoteProtocolError)
     return kind(f"{type(cause).__name__}: {_said(cause)}", request=request)
 
