@@ -163,7 +163,14 @@ def test_each_status_maps_to_its_exception(status: int, kind: type[sunco_keys.Ap
 
 @pytest.mark.parametrize(
     ("value", "seconds"),
-    [("7", 7.0), (None, None), ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)],
+    [
+        ("7", 7.0),
+        (None, None),
+        ("soon", None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+        ("1" + "0" * 400, None),  # digits only, but past a float's range
+        ("9" * 300, float("9" * 300)),  # large, still a float: kept
+    ],
 )
 def test_rate_limit_error_carries_retry_after(value: str | None, seconds: float | None) -> None:
     error = api_error(429, b"{}", {"Retry-After": value} if value else None)

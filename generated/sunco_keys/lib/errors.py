@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -189,15 +190,20 @@ def _scrubbed_json(value: Any, hide: Sequence[str]) -> Any:
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None when absent or invalid."""
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None when absent or invalid.
+
+    A count of seconds too large for a float (hundreds of digits) is invalid too: `inf` would only move the
+    failure to the caller's `time.sleep` or `timedelta`.
+    """
     if not value:
         return None
     from httpx_retries import Retry
 
     try:
-        return Retry().parse_retry_after(value)
+        seconds = Retry().parse_retry_after(value)
     except ValueError:
         return None
+    return seconds if math.isfinite(seconds) else None
 
 
 def request_path(request: httpx.Request) -> str:
