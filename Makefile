@@ -73,7 +73,7 @@ build: check ## check, then the sdist and wheel of generated/ into dist/ (emptie
 	$(BIN)/python -m build --no-isolation --outdir "$(DIST)" generated
 	$(BIN)/twine check --strict "$(DIST)"/*
 
-publish: build ## build, then upload dist/ to INDEX_URL (login TWINE_USERNAME/TWINE_PASSWORD); refuses a version it has
+publish: build ## build, then upload dist/ to INDEX_URL (login TWINE_USERNAME/TWINE_PASSWORD); refuses uncommitted sources or a version it has
 	$(BIN)/python scripts/publish.py --dist "$(DIST)"
 
 $(BENCH_READY): $(READY) requirements-bench.txt

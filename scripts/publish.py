@@ -5,6 +5,7 @@ checked build of generated/. It works with any index that speaks the standard up
 Nexus, Artifactory, Warehouse) and the simple repository API (PEP 503 HTML or PEP 691 JSON).
 
 Environment:
+  PUBLISH_ALLOW_DIRTY=1  publish even though the release's sources differ from the git checkout's HEAD (see 0.).
   INDEX_URL          the index's upload endpoint, e.g. http://127.0.0.1:8080/ (pypiserver) or
                      https://devpi.example.com/team/internal/ (devpi). Required.
   INDEX_SIMPLE_URL   the index's simple API root; default: INDEX_URL + "simple/" (devpi: set it, to
@@ -14,6 +15,9 @@ Environment:
   TWINE_CERT         a CA bundle for an https index with a private CA (used by twine and by this script).
 
 Order of work, so that the usual failures leave the index untouched:
+  0. refuse a build from uncommitted sources: in a git checkout, generated/ and what it is generated from
+     (openapi.yaml, generator-config.yaml, templates/, scripts/generate.py) must match HEAD, untracked files
+     included, so that every published version can be rebuilt from a commit;
   1. check dist/: exactly one wheel and one sdist of sunco-keys at the version of openapi.yaml;
   2. probe the upload endpoint with an empty upload (no file): unreachable index, wrong URL or refused
      credentials fail here, before any file is sent;
@@ -63,6 +67,9 @@ PYPROJECT = ROOT / "generated" / "pyproject.toml"
 SPEC = ROOT / "openapi.yaml"
 TIMEOUT = httpx.Timeout(30.0)
 MAX_REDIRECTS = 5
+# What a release is built from: generated/ (the package, hand-written lib/ included) and its generator's inputs.
+RELEASE_SOURCES = ("generated", "openapi.yaml", "generator-config.yaml", "templates", "scripts/generate.py")
+ALLOW_DIRTY = "PUBLISH_ALLOW_DIRTY"
 SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 
 
@@ -180,6 +187,50 @@ def keyring_password(upload_url: str, username: str) -> str | None:
         return keyring.get_password(upload_url, username)
     except Exception:  # any keyring backend failure (none installed, no D-Bus) just means "no stored password"
         return None
+
+
+# --- the checkout ---------------------------------------------------------------------------------------------
+
+
+def uncommitted_sources(root: Path) -> list[str] | None:
+    """RELEASE_SOURCES' paths under `root` that differ from HEAD (changed, staged, deleted, untracked and not
+    ignored); None when `root` is not in a git checkout or git is not installed."""
+    command = ["git", "-C", str(root), "status", "--porcelain=v1", "-z", "--untracked-files=all"]
+    try:
+        result = subprocess.run([*command, "--", *RELEASE_SOURCES], capture_output=True, check=False)
+    except OSError:
+        return None
+    if result.returncode != 0:
+        error = result.stderr.decode("utf-8", "replace").strip()
+        if "not a git repository" in error:
+            return None
+        raise PublishError(f"cannot tell whether the release's sources are committed: git status says: {error}")
+    entries = iter(result.stdout.decode("utf-8", "surrogateescape").split("\0"))
+    paths = []
+    for entry in entries:
+        if not entry:
+            continue
+        paths.append(entry[3:])
+        if entry[0] in "RC":  # a rename or copy: the next entry is the path it came from
+            paths.append(next(entries, ""))
+    return sorted(path for path in set(paths) if path)
+
+
+def check_committed(root: Path, env: Mapping[str, str]) -> None:
+    """Refuse to publish from sources that differ from HEAD, unless PUBLISH_ALLOW_DIRTY=1 says to."""
+    if env.get(ALLOW_DIRTY) == "1":
+        return
+    changed = uncommitted_sources(root)
+    if changed is None:
+        print("not a git checkout: publishing without checking that the sources match a commit", flush=True)
+        return
+    if changed:
+        shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
+        raise PublishError(
+            f"the release's sources differ from the last commit ({shown}): a published version must be "
+            f"rebuildable from a commit. Commit them (then `make publish` again), or set {ALLOW_DIRTY}=1 "
+            "to publish this tree anyway."
+        )
 
 
 # --- dist/ --------------------------------------------------------------------------------------------------------
@@ -509,6 +560,7 @@ def release_on_index(client: httpx.Client, config: Config, release: Release) -> 
 
 def publish(dist: Path, env: Mapping[str, str]) -> str:
     """Publish the release in `dist` to the index named by `env`; return the success message."""
+    check_committed(ROOT, env)
     config = read_config(env)
     release = find_release(dist, expected_version())
     label = f"{release.name} {release.version}"

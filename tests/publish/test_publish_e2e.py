@@ -43,6 +43,9 @@ from packaging.version import Version
 from tests.support.mock_api import MockApi, terminate
 from tests.support.spec import spec
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import publish  # scripts/ is not a package: found through the sys.path entry above
+
 # The module's first test also pays for its fixtures (two full `make publish` runs, a virtualenv).
 pytestmark = pytest.mark.timeout(300)
 
@@ -193,10 +196,16 @@ def run(command: list[str], env: Env, timeout: float = 300, cwd: Path | None = N
     return Run(result.returncode, output)
 
 
-def make(*arguments: str, dist: Path, env: Env) -> Run:
-    """`make ARGUMENTS DIST=dist` in the repository, as a user runs it, with `env` added to a clean environment."""
-    command = ["make", "--no-print-directory", "-C", str(ROOT), *arguments, f"DIST={dist}"]
-    return run(command, scrubbed_environment(**env))
+def make(*arguments: str, dist: Path, env: Env, root: Path = ROOT) -> Run:
+    """`make ARGUMENTS DIST=dist` in the repository, as a user runs it, with `env` added to a clean environment.
+
+    The suite also runs on a working tree whose change is not committed yet: there, publishing from ROOT says so
+    with PUBLISH_ALLOW_DIRTY=1, while a clean clone (CI) meets the real check. The refusal itself is proven on a
+    committed copy (test_publish_refuses_sources_that_differ_from_the_last_commit).
+    """
+    command = ["make", "--no-print-directory", "-C", str(root), *arguments, f"DIST={dist}"]
+    dirty = {publish.ALLOW_DIRTY: "1"} if root == ROOT and publish.uncommitted_sources(ROOT) else {}
+    return run(command, scrubbed_environment(**env, **dirty))
 
 
 def shown(result: Run) -> str:
@@ -377,16 +386,22 @@ def test_the_installed_package_runs_the_four_operations(consumer_python: Path, a
     assert outcome["after_delete"] == "NotFoundError 404"
 
 
-def test_build_refuses_a_stale_generated_tree(tmp_path: Path) -> None:
-    """A copy of the repository whose openapi.yaml moved on without `make generate`: no build, no dist/."""
+def repository_copy(tmp_path: Path) -> Path:
+    """A copy of the repository's build inputs sharing the real .venv (which `-o .venv/.ready` keeps untouched)."""
     copy = tmp_path / "repo"
     ignore = shutil.ignore_patterns("__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache")
     copy.mkdir()
-    for name in ("Makefile", "openapi.yaml", "generator-config.yaml", "requirements-dev.txt"):
+    for name in ("Makefile", "openapi.yaml", "generator-config.yaml", "requirements-dev.txt", ".gitignore"):
         shutil.copy2(ROOT / name, copy / name)
     for name in ("templates", "scripts", "generated"):
         shutil.copytree(ROOT / name, copy / name, ignore=ignore)
     (copy / ".venv").symlink_to(ROOT / ".venv")
+    return copy
+
+
+def test_build_refuses_a_stale_generated_tree(tmp_path: Path) -> None:
+    """A copy of the repository whose openapi.yaml moved on without `make generate`: no build, no dist/."""
+    copy = repository_copy(tmp_path)
     spec_file = copy / "openapi.yaml"
     text = spec_file.read_text(encoding="utf-8")
     assert f"  version: {VERSION}\n" in text
@@ -399,6 +414,40 @@ def test_build_refuses_a_stale_generated_tree(tmp_path: Path) -> None:
     assert "generated/ is out of date" in result.output, shown(result)
     assert "stale:     generated/pyproject.toml" in result.output, shown(result)
     assert not dist.exists()
+
+
+def test_publish_refuses_sources_that_differ_from_the_last_commit(published: Published, tmp_path: Path) -> None:
+    """A committed copy of the repository, then a hand-written module edited: `make publish` uploads nothing
+    until the change is committed or PUBLISH_ALLOW_DIRTY=1 says to publish it anyway."""
+    copy = repository_copy(tmp_path)
+    git = [
+        "git",
+        "-C",
+        str(copy),
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.invalid",
+        "-c",
+        "commit.gpgsign=false",
+    ]
+    for step in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "--message", "copy"]):
+        subprocess.run([*git, *step], check=True, capture_output=True, timeout=60)
+    edited = copy / "generated" / "sunco_keys" / "lib" / "paths.py"
+    edited.write_text(edited.read_text(encoding="utf-8") + "# an edit not committed yet\n", encoding="utf-8")
+    (copy / "generated" / "sunco_keys" / "lib" / "scratch.py").write_text("", encoding="utf-8")
+    # -o build: the release built by the `published` fixture; the check comes before anything is read or sent.
+    arguments = ("-o", ".venv/.ready", "-o", "build", "publish")
+    refused = make(*arguments, dist=published.dist, env=published.index.env(), root=copy)
+    assert refused.returncode != 0, shown(refused)
+    assert "the release's sources differ from the last commit" in refused.output, shown(refused)
+    assert "generated/sunco_keys/lib/paths.py, generated/sunco_keys/lib/scratch.py" in refused.output, shown(refused)
+    assert "PUBLISH_ALLOW_DIRTY=1" in refused.output, shown(refused)
+    assert hashes(published.index.packages) == published.uploaded
+    # Told to go ahead, it gets past the check to the index, which already has this version.
+    allowed = make(*arguments, dist=published.dist, env=Env(published.index.env(), PUBLISH_ALLOW_DIRTY="1"), root=copy)
+    assert f"sunco-keys {VERSION} is already on the index" in allowed.output, shown(allowed)
+    assert "differ from the last commit" not in allowed.output, shown(allowed)
 
 
 @pytest.mark.parametrize("kept", ["notes.txt", "sub/", ""])

@@ -338,6 +338,7 @@ def test_a_failed_twine_upload_is_reported_with_what_the_index_holds(
     real_client = publish.http_client
     monkeypatch.setattr(publish, "http_client", lambda cfg: real_client(cfg, httpx.MockTransport(handler)))
     monkeypatch.setattr(publish, "twine_upload", lambda cfg, files, env: (1, "HTTPError: 500 Server Error"))
+    monkeypatch.setattr(publish, "uncommitted_sources", lambda root: [])  # whatever the working tree holds now
     env = {
         "INDEX_URL": UPLOAD,
         "INDEX_SIMPLE_URL": UPLOAD + "+simple/",
@@ -355,6 +356,77 @@ def test_main_exits_1_when_refused_and_2_on_a_usage_error(monkeypatch: pytest.Mo
     monkeypatch.setenv("INDEX_URL", UPLOAD)
     monkeypatch.setattr(publish, "publish", lambda dist, env: (_ for _ in ()).throw(publish.PublishError("refused")))
     assert publish.main(["--dist", str(tmp_path)]) == 1
+
+
+# --- the checkout ---------------------------------------------------------------------------------------------
+
+
+def git(root: Path, *arguments: str) -> None:
+    identity = ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "-C", str(root), *identity, *arguments], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A git checkout with one committed file of each release source, an ignored folder and a file outside them."""
+    files = {
+        "openapi.yaml": "openapi: 3.0.3\n",
+        "generated/sunco_keys/client.py": "x = 1\n",
+        "templates/model.py.jinja": "{# t #}\n",
+        "README.md": "# readme\n",
+        ".gitignore": "__pycache__/\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    git(tmp_path, "init", "--quiet")
+    git(tmp_path, "add", "--all")
+    git(tmp_path, "commit", "--quiet", "--message", "start")
+    return tmp_path
+
+
+def test_a_committed_checkout_has_no_uncommitted_sources(checkout: Path) -> None:
+    (checkout / "README.md").write_text("changed, but not a release source\n", encoding="utf-8")
+    (checkout / "generated" / "__pycache__").mkdir()
+    (checkout / "generated" / "__pycache__" / "client.pyc").write_bytes(b"ignored")
+    assert publish.uncommitted_sources(checkout) == []
+    publish.check_committed(checkout, {})
+
+
+def test_changed_untracked_deleted_and_renamed_sources_are_named(checkout: Path) -> None:
+    (checkout / "openapi.yaml").write_text("openapi: 3.1.0\n", encoding="utf-8")
+    (checkout / "generated" / "sunco_keys" / "new.py").write_text("", encoding="utf-8")
+    git(checkout, "mv", "templates/model.py.jinja", "templates/renamed.py.jinja")
+    (checkout / "generated" / "sunco_keys" / "client.py").unlink()
+    expected = [
+        "generated/sunco_keys/client.py",
+        "generated/sunco_keys/new.py",
+        "openapi.yaml",
+        "templates/model.py.jinja",
+        "templates/renamed.py.jinja",
+    ]
+    assert publish.uncommitted_sources(checkout) == expected
+    with pytest.raises(publish.PublishError, match="differ from the last commit") as caught:
+        publish.check_committed(checkout, {"PUBLISH_ALLOW_DIRTY": "yes"})  # only "1" says to go ahead
+    assert ", ".join(expected) in str(caught.value)
+    assert "PUBLISH_ALLOW_DIRTY=1" in str(caught.value)
+    assert caught.value.exit_code == 1
+    publish.check_committed(checkout, {"PUBLISH_ALLOW_DIRTY": "1"})
+
+
+def test_outside_a_git_checkout_publishing_goes_on_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert publish.uncommitted_sources(tmp_path) is None
+    publish.check_committed(tmp_path, {})
+    assert "not a git checkout" in capsys.readouterr().out
+
+
+def test_the_checkout_is_checked_before_anything_else(monkeypatch: pytest.MonkeyPatch, checkout: Path) -> None:
+    (checkout / "openapi.yaml").write_text("changed\n", encoding="utf-8")
+    monkeypatch.setattr(publish, "ROOT", checkout)
+    with pytest.raises(publish.PublishError, match=r"differ from the last commit \(openapi.yaml\)"):
+        publish.publish(checkout / "no-dist", {})  # no INDEX_URL, no dist/: neither is reached
 
 
 # --- dist/ --------------------------------------------------------------------------------------------------------
