@@ -560,8 +560,8 @@ def release_on_index(client: httpx.Client, config: Config, release: Release) -> 
 
 def publish(dist: Path, env: Mapping[str, str]) -> str:
     """Publish the release in `dist` to the index named by `env`; return the success message."""
-    check_committed(ROOT, env)
     config = read_config(env)
+    check_committed(ROOT, env)
     release = find_release(dist, expected_version())
     label = f"{release.name} {release.version}"
     with http_client(config) as client:

@@ -422,11 +422,12 @@ def test_outside_a_git_checkout_publishing_goes_on_and_says_so(
     assert "not a git checkout" in capsys.readouterr().out
 
 
-def test_the_checkout_is_checked_before_anything_else(monkeypatch: pytest.MonkeyPatch, checkout: Path) -> None:
+def test_the_checkout_is_checked_before_dist_and_the_index(monkeypatch: pytest.MonkeyPatch, checkout: Path) -> None:
     (checkout / "openapi.yaml").write_text("changed\n", encoding="utf-8")
     monkeypatch.setattr(publish, "ROOT", checkout)
+    monkeypatch.setattr(publish, "http_client", lambda cfg: pytest.fail("the index was reached"))
     with pytest.raises(publish.PublishError, match=r"differ from the last commit \(openapi.yaml\)"):
-        publish.publish(checkout / "no-dist", {})  # no INDEX_URL, no dist/: neither is reached
+        publish.publish(checkout / "no-dist", {"INDEX_URL": UPLOAD})  # no dist/: not reached either
 
 
 # --- dist/ --------------------------------------------------------------------------------------------------------
