@@ -18,6 +18,10 @@ import httpx
 MAX_CONNECTIONS = 100
 MAX_KEEPALIVE_CONNECTIONS = 20
 KEEPALIVE_EXPIRY = 5.0
+# The causes hyper gives, through pyreqwest, for a failure on a connection already open, and for a server that
+# closed it before a whole answer.
+SENDING = "client error (SendRequest)"
+HUNG_UP = "connection closed before message completed"
 
 
 def sync_transport(verify: bool, timeout: httpx.Timeout) -> httpx.BaseTransport:
@@ -69,7 +73,12 @@ class ReqwestTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         try:
             response = self._transport.handle_request(request)
-        except (httpx.DecodingError, self._theirs) as exc:
+        except httpx.RequestError as exc:
+            # pyreqwest's transport has already named it, but by pyreqwest's kinds (below); named again here.
+            if not isinstance(exc, httpx.DecodingError) and not isinstance(exc.__cause__, self._theirs):
+                raise
+            raise httpx_error(exc, request) from exc
+        except self._theirs as exc:
             raise httpx_error(exc, request) from exc
         response.stream = _Stream(response.stream, self._theirs, request)
         return response
@@ -97,10 +106,14 @@ class _Stream(httpx.SyncByteStream):
 
 
 def httpx_error(exc: Exception, request: httpx.Request) -> httpx.RequestError:
-    """httpx's error for a failure of pyreqwest's, so that it is retried (or not) as with httpx's own transport.
+    """httpx's error for a failure of pyreqwest's (or for the httpx error its transport made of one), so that it is
+    retried (or not) and named as with httpx's own transport.
 
     pyreqwest names a body cut short a decoding error (and its transport makes that httpx.DecodingError, which is not
     retried); with every decoding switched off above, such an error can only be a broken answer: RemoteProtocolError.
+    It also names a ConnectError every failure on a connection it had opened (hyper's "SendRequest"): a server that
+    hung up before answering is a RemoteProtocolError, and a reset a ReadError, as httpcore names them. For a POST
+    this matters: "ConnectError" reads as "never sent", while that server may have created the key.
     """
     from pyreqwest import exceptions as failed
 
@@ -115,17 +128,25 @@ def httpx_error(exc: Exception, request: httpx.Request) -> httpx.RequestError:
         (failed.WriteError, httpx.WriteError),
         (failed.NetworkError, httpx.NetworkError),
     )
-    cause = (exc.__cause__ or exc) if isinstance(exc, httpx.DecodingError) else exc
+    cause = (exc.__cause__ or exc) if isinstance(exc, httpx.HTTPError) else exc
     kind = next((mapped for theirs, mapped in kinds if isinstance(cause, theirs)), httpx.RemoteProtocolError)
-    return kind(f"{type(cause).__name__}: {_said(cause)}", request=request)
+    if kind is httpx.ConnectError and SENDING in _causes(cause):
+        kind = httpx.RemoteProtocolError if HUNG_UP in _causes(cause) else httpx.ReadError
+    return kind(_said(cause), request=request)  # named by `kind` alone: pyreqwest's own name may say otherwise
+
+
+def _causes(exc: BaseException | None) -> list[str]:
+    """The messages of the causes pyreqwest lists for `exc`, outermost first."""
+    details = getattr(exc, "details", None)
+    causes = details.get("causes") if isinstance(details, dict) else None
+    if not isinstance(causes, list):
+        return []
+    return [str(cause.get("message", "")) for cause in causes if isinstance(cause, dict)]
 
 
 def _said(exc: BaseException | None) -> str:
     """pyreqwest's message for `exc` and, after it, the innermost of the causes it lists (the one that says what
     happened: "end of file before message length reached")."""
     message = str(getattr(exc, "message", exc))
-    details = getattr(exc, "details", None)
-    causes = details.get("causes") if isinstance(details, dict) else None
-    if causes and isinstance(causes[-1], dict) and causes[-1].get("message"):
-        return f"{message} ({causes[-1]['message']})"
-    return message
+    causes = _causes(exc)
+    return f"{message} ({causes[-1]})" if causes and causes[-1] else message

@@ -7,9 +7,9 @@ decoded: lib/body_limits.py), and logs each retry.
 
 Sync requests go through httpx's own `HTTPTransport`, or pyreqwest's transport (`sync_backend="pyreqwest"`,
 lib/reqwest.py: ~0.7x the time per call). Async requests go through aiohttp's connection pool behind httpx's
-transport interface (httpx-aiohttp) by default: httpcore's async pool rescans every connection for every queued
-request and looks for sniffio on every request, which made 200 concurrent calls ~8x slower than through aiohttp
-(bench/results.md). `async_backend="httpx"` keeps httpx's own `AsyncHTTPTransport`.
+transport interface (httpx-aiohttp, lib/aiohttp_backend.py) by default: httpcore's async pool rescans every
+connection for every queued request and looks for sniffio on every request, which made 200 concurrent calls ~8x
+slower than through aiohttp (bench/results.md). `async_backend="httpx"` keeps httpx's own `AsyncHTTPTransport`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +99,8 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._loop: object = None  # the asyncio loop the async transport's connections belong to
         # Errors of the async backend that it does not map to httpx's own (aiohttp's, for a malformed answer).
         self._foreign_errors: tuple[type[Exception], ...] = ()
+        # The async backend's renaming of the httpx errors it raises (lib/aiohttp_backend.py), if it needs one.
+        self._renamed: Callable[[httpx.RequestError, httpx.Request], httpx.RequestError | None] | None = None
 
     def _before(self, request: httpx.Request) -> None:
         attempt = request.extensions.get(_ATTEMPT, 0) + 1
@@ -167,6 +170,12 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 await response.aclose()  # aiohttp frees (closes) the connection only then, not at a failed read
                 raise
             return response
+        except httpx.RequestError as exc:
+            # httpx-aiohttp names most connection failures ConnectTimeout; httpcore's name instead, when it has one.
+            renamed = self._renamed(exc, request) if self._renamed is not None else None
+            if renamed is None:
+                raise
+            failure = renamed
         except self._foreign_errors as exc:
             # Retried like httpcore's answer to a malformed response would be. Raised outside this block, so that
             # nothing chains to aiohttp's error: its request_info holds the request's headers, Authorization too.
@@ -177,25 +186,12 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if self._async_backend == "httpx":
             return httpx.AsyncHTTPTransport(**self._options)
         import aiohttp
-        from httpx_aiohttp import AiohttpTransport
 
-        transport = AiohttpTransport(**self._options)
-        limits: httpx.Limits = transport.limits
+        from .aiohttp_backend import async_transport, renamed
 
-        def session() -> aiohttp.ClientSession:
-            # httpx keeps the cookies (client.cookies); a second jar inside aiohttp would resend them unseen.
-            connector = aiohttp.TCPConnector(
-                limit=limits.max_connections or 0, keepalive_timeout=limits.keepalive_expiry, ssl=transport.ssl_context
-            )
-            client = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
-            # aiohttp silently sends a GET or DELETE again when a reused connection drops it (no flag for it; its
-            # own test client clears this attribute too): retries are the RetryPolicy's alone, as in sync calls.
-            client._retry_connection = False
-            return client
-
-        transport.client = session
         self._foreign_errors = (aiohttp.ClientError,)
-        return transport
+        self._renamed = renamed
+        return async_transport(self._options)
 
     def close(self) -> None:
         if self._sync is not None:

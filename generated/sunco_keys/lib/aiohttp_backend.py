@@ -1,0 +1,65 @@
+"""The async backend on aiohttp: httpx-aiohttp's transport on a pool set up as httpx's own, its failures named as
+httpx's own transport names them.
+
+httpx-aiohttp maps every aiohttp connection failure that is not a timeout to `httpx.ConnectTimeout`: a refused
+connection, a server that hung up before answering, a reset. The transport calling this renames them by what
+happened, as httpcore does, so that a TransportError says the same on every backend. It matters most for a POST:
+"ConnectTimeout" reads as "never sent", while a server that hung up may have created the key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import httpx
+from httpx_aiohttp import AiohttpTransport
+
+# httpcore's words for a server that closed the connection before a whole response head.
+DISCONNECTED = "Server disconnected without sending a response."
+
+
+def async_transport(options: dict[str, Any]) -> httpx.AsyncBaseTransport:
+    """httpx-aiohttp's transport with httpx's pool limits, keep-alive expiry and TLS settings (`options` are
+    httpx.AsyncHTTPTransport's), no cookie jar, and no retry of aiohttp's own."""
+    transport = AiohttpTransport(**options)
+    limits: httpx.Limits = transport.limits
+
+    def session() -> aiohttp.ClientSession:
+        # httpx keeps the cookies (client.cookies); a second jar inside aiohttp would resend them unseen.
+        connector = aiohttp.TCPConnector(
+            limit=limits.max_connections or 0, keepalive_timeout=limits.keepalive_expiry, ssl=transport.ssl_context
+        )
+        client = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+        # aiohttp silently sends a GET or DELETE again when a reused connection drops it (no flag for it; its
+        # own test client clears this attribute too): retries are the RetryPolicy's alone, as in sync calls.
+        client._retry_connection = False
+        return client
+
+    transport.client = session
+    return transport
+
+
+def renamed(exc: httpx.RequestError, request: httpx.Request) -> httpx.RequestError | None:
+    """httpcore's error for the aiohttp failure behind `exc`, chained to that failure (when it holds nothing of the
+    answer); None when `exc` already names it (a timeout, a cut body, an error that is not aiohttp's)."""
+    cause = exc.__cause__
+    if not isinstance(exc, httpx.ConnectTimeout) or not isinstance(cause, aiohttp.ClientConnectionError):
+        return None
+    if isinstance(cause, aiohttp.ServerTimeoutError):
+        return None  # a real timeout: connect (ConnectionTimeoutError) or read, already named by its kind
+    failure: httpx.RequestError
+    if isinstance(cause, aiohttp.ClientConnectorError):  # refused, DNS, TLS
+        failure = httpx.ConnectError(str(cause), request=request)
+    elif isinstance(cause, aiohttp.ServerDisconnectedError):
+        # Chained to nothing: aiohttp's text quotes the head cut short, which an echoing server fills with the
+        # request's credentials (the text here says all there is to say).
+        return httpx.RemoteProtocolError(DISCONNECTED, request=request)
+    elif isinstance(cause, aiohttp.ClientConnectionResetError):
+        failure = httpx.WriteError(str(cause), request=request)  # "Cannot write to closing transport"
+    elif isinstance(cause, aiohttp.ClientOSError):
+        failure = httpx.ReadError(str(cause), request=request)  # the connection failed under a sent request
+    else:
+        failure = httpx.NetworkError(str(cause), request=request)
+    failure.__cause__ = cause
+    return failure
