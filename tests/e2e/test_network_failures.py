@@ -1,4 +1,5 @@
-"""The same network failure is named the same on every backend, as httpx's own transport (httpcore) names it.
+"""The same network failure is named the same on every backend, as httpx's own transport (httpcore) names it, and
+TransportError.may_have_taken_effect says whether any attempt may have acted.
 
 A raw TCP server on loopback reads each request whole and then misbehaves. What matters most is a create: a
 TransportError that says ConnectError or ConnectTimeout reads as "never sent", so it must say so only when the
@@ -13,11 +14,12 @@ import socket
 import struct
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 import sunco_keys
-from sunco_keys.api.custom_integration_api_keys import create_custom_integration_key
+from sunco_keys.api.custom_integration_api_keys import create_custom_integration_key, delete_custom_integration_key
 from sunco_keys.models import IntegrationApiKey
 from tests.support.echo import chained
 
@@ -28,7 +30,8 @@ KEY_ID, SECRET = "app_test_key", "test-secret-value"
 class Misbehaving:
     """A loopback server that reads one request per connection, then: "drop" closes, "cut-head" sends a status line
     and half a header then closes, "cut-echo" does so with the request's Authorization header in that head, "reset"
-    closes with an RST (SO_LINGER 0). Counts the requests it read."""
+    closes with an RST (SO_LINGER 0); "drop-then-stop" and "429-then-stop" close or answer 429 to the first request
+    and then stop listening, so that every later connection is refused. Counts the requests it read."""
 
     def __init__(self, behaviour: str) -> None:
         self.behaviour = behaviour
@@ -49,6 +52,9 @@ class Misbehaving:
                 if head is not None:
                     self.requests += 1
                     self._misbehave(connection, head)
+                    if self.behaviour.endswith("-then-stop"):
+                        self._listener.close()
+                        return
 
     @staticmethod
     def _read_request(connection: socket.socket) -> bytes | None:
@@ -72,7 +78,9 @@ class Misbehaving:
         return head
 
     def _misbehave(self, connection: socket.socket, head: bytes) -> None:
-        if self.behaviour == "cut-head":
+        if self.behaviour == "429-then-stop":
+            connection.sendall(b"HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        elif self.behaviour == "cut-head":
             connection.sendall(b"HTTP/1.1 201 Created\r\nContent-")
         elif self.behaviour == "cut-echo":
             echoed = [line for line in head.split(b"\r\n") if line.lower().startswith(b"authorization:")]
@@ -98,30 +106,43 @@ def refused_url() -> str:
         return f"http://127.0.0.1:{probe.getsockname()[1]}"
 
 
-def create_fails(url: str, backend: str) -> sunco_keys.TransportError:
-    """The TransportError a create (never retried) raises against `url` through `backend`."""
+def call_fails(url: str, backend: str, operation: str = "create") -> sunco_keys.TransportError:
+    """The TransportError a create (retried only after 429) or a delete (retried after any network failure) raises
+    against `url` through `backend`, with retries that wait 10 ms at most."""
     mode, _, name = backend.partition("-")
     options = {"sync_backend": name} if mode == "sync" else {"async_backend": name}
-    body = IntegrationApiKey(display_name="ci-bot")
-    client = sunco_keys.connect(KEY_ID, SECRET, base_url=url, **options)  # type: ignore[arg-type]
+    retries = sunco_keys.RetryPolicy(backoff_factor=0.001, max_backoff=0.01)
+    client = sunco_keys.connect(KEY_ID, SECRET, base_url=url, retries=retries, **options)  # type: ignore[arg-type]
+    if operation == "create":
+        module: Any = create_custom_integration_key
+        args: tuple[Any, ...] = ("app", "integration")
+        kwargs: dict[str, Any] = {"body": IntegrationApiKey(display_name="ci-bot")}
+    else:
+        module, args, kwargs = delete_custom_integration_key, ("app", "integration", "int_1"), {}
     with pytest.raises(sunco_keys.TransportError) as caught:
         if mode == "sync":
             with client:
-                create_custom_integration_key.sync("app", "integration", client=client, body=body)
+                module.sync(*args, client=client, **kwargs)
         else:
 
-            async def create() -> None:
+            async def call() -> None:
                 async with client:
-                    await create_custom_integration_key.asyncio("app", "integration", client=client, body=body)
+                    await module.asyncio(*args, client=client, **kwargs)
 
-            asyncio.run(create())
+            asyncio.run(call())
     return caught.value
+
+
+def reason(error: sunco_keys.TransportError) -> str:
+    """What the TransportError says failed, after "METHOD PATH failed: "."""
+    return str(error).partition("failed: ")[2]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_refused_connection_is_a_connect_error(backend: str) -> None:
-    error = create_fails(refused_url(), backend)
-    assert str(error).partition("failed: ")[2].startswith("ConnectError: "), str(error)
+    error = call_fails(refused_url(), backend)
+    assert reason(error).startswith("ConnectError: "), str(error)
+    assert error.may_have_taken_effect is False
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -129,27 +150,48 @@ def test_a_refused_connection_is_a_connect_error(backend: str) -> None:
 def test_a_server_that_hangs_up_before_a_whole_answer_is_a_protocol_error(
     misbehaving: Misbehaving, backend: str
 ) -> None:
-    error = create_fails(misbehaving.url, backend)
-    assert str(error).partition("failed: ")[2].startswith("RemoteProtocolError: "), str(error)
+    error = call_fails(misbehaving.url, backend)
+    assert reason(error).startswith("RemoteProtocolError: "), str(error)
     assert misbehaving.requests == 1  # the server had the request: not a connect failure, and not sent again
+    assert error.may_have_taken_effect is True
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("misbehaving", ["reset"], indirect=True)
 def test_a_reset_under_a_sent_request_is_not_named_a_connect_failure(misbehaving: Misbehaving, backend: str) -> None:
-    error = create_fails(misbehaving.url, backend)
-    reason = str(error).partition("failed: ")[2]
+    error = call_fails(misbehaving.url, backend)
     # A reset reads as a reset (ReadError) or, when the RST lands after the peer's close was seen, as that close.
-    assert reason.startswith(("ReadError: ", "RemoteProtocolError: ")), str(error)
+    assert reason(error).startswith(("ReadError: ", "RemoteProtocolError: ")), str(error)
     assert misbehaving.requests == 1
+    assert error.may_have_taken_effect is True
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("misbehaving", ["drop-then-stop"], indirect=True)
+def test_a_retried_call_that_reached_the_server_once_may_have_taken_effect_whatever_its_last_failure(
+    misbehaving: Misbehaving, backend: str
+) -> None:
+    error = call_fails(misbehaving.url, backend, "delete")  # dropped, then refused on each retry
+    assert reason(error).startswith("ConnectError: "), str(error)
+    assert misbehaving.requests == 1
+    assert error.may_have_taken_effect is True
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("misbehaving", ["429-then-stop"], indirect=True)
+def test_a_create_answered_429_then_refused_surely_made_no_key(misbehaving: Misbehaving, backend: str) -> None:
+    error = call_fails(misbehaving.url, backend)  # 429, retried, then refused: a POST is not retried after that
+    assert reason(error).startswith("ConnectError: "), str(error)
+    assert misbehaving.requests == 1
+    assert error.may_have_taken_effect is False
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("misbehaving", ["cut-echo"], indirect=True)
 def test_a_cut_head_echoing_the_credentials_shows_them_nowhere(misbehaving: Misbehaving, backend: str) -> None:
-    error = create_fails(misbehaving.url, backend)
+    error = call_fails(misbehaving.url, backend)
     token = base64.b64encode(f"{KEY_ID}:{SECRET}".encode()).decode()  # what Basic auth sends
-    assert str(error).partition("failed: ")[2].startswith("RemoteProtocolError: "), str(error)
+    assert reason(error).startswith("RemoteProtocolError: "), str(error)
     for shown in chained(error):
         assert SECRET not in repr(shown) and token not in repr(shown), repr(shown)
         assert SECRET not in repr(vars(shown)) and token not in repr(vars(shown)), repr(shown)

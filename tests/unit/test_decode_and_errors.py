@@ -486,5 +486,8 @@ def test_a_member_left_out_shows_as_unset_in_the_repr() -> None:
 def test_an_interim_status_as_the_final_answer_is_a_transport_error(status: int) -> None:
     """h11 refuses one as a protocol error (sync, httpx's async backend); aiohttp hands it on: the same either way."""
     request = httpx.Request("GET", "https://api.smooch.io/v2/apps/a/integrations/b/keys")
-    with pytest.raises(sunco_keys.TransportError, match=f"RemoteProtocolError: the final answer's status is {status}"):
+    with pytest.raises(
+        sunco_keys.TransportError, match=f"RemoteProtocolError: the final answer's status is {status}"
+    ) as caught:
         SuncoTransport._checked(request, httpx.Response(status))
+    assert caught.value.may_have_taken_effect is True  # the server answered

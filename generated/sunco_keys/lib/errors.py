@@ -24,11 +24,16 @@ class InvalidArgumentError(SuncoKeysError, ValueError):
 
 
 class TransportError(SuncoKeysError):
-    """The request failed on the network (connection, timeout, protocol) after any retries; no answer to map."""
+    """The request failed on the network (connection, timeout, protocol) after any retries; no answer to map.
 
-    def __init__(self, method: str, path: str, reason: str) -> None:
+    `may_have_taken_effect` is False only when no attempt reached the server, or every one that did was answered
+    429 (refused, connect or pool timeout otherwise): then a create surely made no key, and may be sent again.
+    """
+
+    def __init__(self, method: str, path: str, reason: str, *, may_have_taken_effect: bool = True) -> None:
         self.method = method
         self.path = path
+        self.may_have_taken_effect = may_have_taken_effect
         super().__init__(f"{method} {path} failed: {reason}")
 
 

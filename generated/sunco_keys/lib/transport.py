@@ -37,6 +37,10 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 RATE_LIMITED = (429,)
 UNAVAILABLE = (429, 502, 503, 504)
 _ATTEMPT = "sunco_keys.attempt"
+# Set once an attempt may have taken effect: it reached the server and was not answered 429.
+_REACHED = "sunco_keys.reached"
+# httpx's names (on every backend: lib/aiohttp_backend.py, lib/reqwest.py) for failures before any byte was sent.
+UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol, httpx.ProxyError)
 ASYNC_BACKENDS = ("aiohttp", "httpx")
 SYNC_BACKENDS = ("httpx", "pyreqwest")
 
@@ -114,8 +118,16 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
             )
 
     @staticmethod
-    def _outcome(request: httpx.Request, outcome: str) -> None:
-        request.extensions["sunco_keys.outcome"] = outcome
+    def _outcome(request: httpx.Request, outcome: httpx.Response | httpx.RequestError) -> None:
+        """Note how this attempt ended, for the next one's log line and for TransportError.may_have_taken_effect."""
+        if isinstance(outcome, httpx.Response):
+            request.extensions["sunco_keys.outcome"] = f"HTTP {outcome.status_code}"
+            reached = outcome.status_code != 429
+        else:
+            request.extensions["sunco_keys.outcome"] = type(outcome).__name__
+            reached = not isinstance(outcome, UNSENT)
+        if reached:
+            request.extensions[_REACHED] = True
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self._before(request)
@@ -129,9 +141,9 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 response.close()  # a body refused part-way leaves the connection unusable: it is closed, not reused
                 raise
         except httpx.RequestError as exc:
-            self._outcome(request, type(exc).__name__)
+            self._outcome(request, exc)
             raise
-        self._outcome(request, f"HTTP {response.status_code}")
+        self._outcome(request, response)
         return response
 
     def _new_sync_transport(self) -> httpx.BaseTransport:
@@ -155,9 +167,9 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         try:
             response = await self._read_async(request)
         except httpx.RequestError as exc:
-            self._outcome(request, type(exc).__name__)
+            self._outcome(request, exc)
             raise
-        self._outcome(request, f"HTTP {response.status_code}")
+        self._outcome(request, response)
         return response
 
     async def _read_async(self, request: httpx.Request) -> httpx.Response:
@@ -264,7 +276,7 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             return response
         if response.status_code < 200:  # a 1xx as the final answer: h11 refuses it as a protocol error, aiohttp not
             reason = f"RemoteProtocolError: the final answer's status is {response.status_code}, an interim one"
-            raise TransportError(request.method, request_path(request), reason)
+            raise TransportError(request.method, request_path(request), reason, may_have_taken_effect=True)
         raise error_for(response, request)
 
     @staticmethod
@@ -273,7 +285,8 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         may echo them into what the HTTP library quotes): then to nothing, so no traceback or log shows them."""
         said = f"{type(exc).__name__}: {exc}"
         reason = scrubbed(said, sent_secrets(request))
-        error = TransportError(request.method, request_path(request), reason)
+        reached = bool(request.extensions.get(_REACHED))  # set by _Attempts._outcome, the last attempt included
+        error = TransportError(request.method, request_path(request), reason, may_have_taken_effect=reached)
         error.__cause__ = exc if reason == said else None
         return error
 
