@@ -7,8 +7,10 @@ import email.utils
 import gc
 import json
 import logging
+import multiprocessing
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import aiohttp
@@ -27,6 +29,7 @@ from sunco_keys.models import IntegrationApiKey, IntegrationApiKeyListResponse, 
 from tests.support.canaries import KEY_SECRET_MARKER
 from tests.support.echo import chained, signed
 from tests.support.mock_api import MISSING_KEY, MockApi
+from tests.support.worker import get_key
 
 # Short waits so that the rules, not the clock, are under test; Retry-After is honoured as given.
 FAST = sunco_keys.RetryPolicy(max_attempts=4, backoff_factor=0.01, max_backoff=5.0, max_total_wait=10.0)
@@ -562,3 +565,17 @@ def test_plain_httpx_does_send_the_cookie_back(api: MockApi) -> None:
     first, second = api_requests(api, "GET")
     assert "Cookie" not in first["headers"]
     assert second["headers"].get("Cookie") == "AWSALB=sticky-session"
+
+
+def test_an_error_raised_in_a_worker_process_reaches_the_parent_typed_and_whole(api: MockApi) -> None:
+    """A bulk audit fanned out to a process pool: a 404 in one worker is that NotFoundError in the parent (an
+    exception that cannot be unpickled there would break the whole pool instead)."""
+    args = (api.url, api.key_id, api.secret, api.app_id, api.integration_id)
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        future = pool.submit(get_key, *args, MISSING_KEY)
+        with pytest.raises(sunco_keys.NotFoundError) as caught:
+            future.result(timeout=120)
+        assert pool.submit(len, "the pool works").result(timeout=60) == 14
+    assert caught.value.status_code == 404 and caught.value.method == "GET"
+    assert caught.value.path.endswith(f"/keys/{MISSING_KEY}")
+    assert [(e.code, e.title) for e in caught.value.errors] == [("not_found", "Resource not found")]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import pickle
 import string
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -491,3 +493,45 @@ def test_an_interim_status_as_the_final_answer_is_a_transport_error(status: int)
     ) as caught:
         SuncoTransport._checked(request, httpx.Response(status))
     assert caught.value.may_have_taken_effect is True  # the server answered
+
+
+# --- pickling: an error raised in a worker process reaches the parent whole -------------------------------------
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 418, 429, 500, 503])
+def test_every_api_error_survives_pickling(status: int) -> None:
+    body = b'{"errors": [{"code": "c1", "title": "first"}]}'
+    error = api_error(status, body, {"Retry-After": "7"})
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error) and str(back) == str(error) and back.args == error.args
+    assert (back.status_code, back.method, back.path) == (error.status_code, error.method, error.path)
+    assert [(e.code, e.title) for e in back.errors] == [("c1", "first")]
+    assert getattr(back, "retry_after", None) == (7.0 if status == 429 else None)
+
+
+def test_transport_and_argument_errors_survive_pickling() -> None:
+    error = sunco_keys.TransportError("POST", "/v2/apps/a", "ConnectError: refused", may_have_taken_effect=False)
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is sunco_keys.TransportError and str(back) == str(error)
+    assert (back.method, back.path, back.may_have_taken_effect) == ("POST", "/v2/apps/a", False)
+    refused = pickle.loads(pickle.dumps(sunco_keys.InvalidArgumentError("timeout must be positive")))
+    assert isinstance(refused, ValueError) and str(refused) == "timeout must be positive"
+
+
+def test_a_pickled_decode_error_keeps_the_whole_answer_but_not_the_credentials() -> None:
+    token = base64.b64encode(f"app_1:{SECRET}".encode()).decode()
+    unsigned = httpx.Request("POST", "https://api.smooch.io/v2/apps/a/integrations/b/keys")
+    sent = next(httpx.BasicAuth("app_1", SECRET).sync_auth_flow(unsigned))
+    body = b'{"key": {"id": "int_1", "secret": "the-new-key-s-only-copy"}, "extra": ['
+    response = httpx.Response(201, content=body, headers={"Content-Type": "application/json"}, request=sent)
+    error = sunco_keys.ResponseDecodeError(201, "application/json", body, "not JSON", response, hide=[SECRET, token])
+    pickled = pickle.dumps(error)
+    assert token.encode() not in pickled and SECRET.encode() not in pickled
+    back = pickle.loads(pickled)
+    assert type(back) is sunco_keys.ResponseDecodeError and str(back) == str(error)
+    kept = back.response
+    assert kept is not None and kept.status_code == 201 and kept.content == body  # the new key's secret: not lost
+    assert kept.headers["Content-Type"] == "application/json"
+    assert (kept.request.method, kept.request.url) == (sent.method, sent.url)
+    assert "Authorization" not in kept.request.headers
+    assert response.request.headers["Authorization"] == f"Basic {token}"  # the original is untouched

@@ -18,6 +18,23 @@ if TYPE_CHECKING:
 class SuncoKeysError(Exception):
     """Base class of every exception raised by sunco_keys."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # An exception pickles as `cls(*args)` by default, which these constructors do not take: it is rebuilt from
+        # its state instead, so that one raised in a worker process (multiprocessing, ProcessPoolExecutor) reaches
+        # the parent whole rather than breaking the pool.
+        return (_rebuilt, (type(self), self.args, self._pickled_state()))
+
+    def _pickled_state(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def _rebuilt(kind: type[SuncoKeysError], args: tuple[Any, ...], state: dict[str, Any]) -> SuncoKeysError:
+    """A pickled sunco_keys error, rebuilt without calling its constructor."""
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class InvalidArgumentError(SuncoKeysError, ValueError):
     """An argument was refused before any request was sent."""
@@ -70,6 +87,25 @@ class ResponseDecodeError(SuncoKeysError):
             f"cannot decode the {status_code} response ({self.content_type or 'no content type'}): {reason}; "
             f"body starts {self.body_excerpt!r}{took_effect}"
         )
+
+    def _pickled_state(self) -> dict[str, Any]:
+        # The response as it came, answering a request that carries no header: the credentials stay in this process.
+        state = super()._pickled_state()
+        response = self.response
+        if response is not None:
+            try:
+                sent: httpx.Request | None = httpx.Request(response.request.method, response.request.url)
+            except RuntimeError:  # a response built by hand, answering no request
+                sent = None
+            try:
+                content = response.content
+            except httpx.ResponseNotRead:  # not from sunco_keys, which reads every body it refuses
+                state["response"] = None
+            else:
+                state["response"] = httpx.Response(
+                    response.status_code, headers=response.headers, content=content, request=sent
+                )
+        return state
 
 
 class ApiError(SuncoKeysError):

@@ -1,0 +1,13 @@
+"""Functions a worker process runs (importable by name, as multiprocessing's spawn start method needs)."""
+
+from __future__ import annotations
+
+import sunco_keys
+from sunco_keys.api.custom_integration_api_keys import get_custom_integration_key
+
+
+def get_key(base_url: str, key_id: str, secret: str, app_id: str, integration_id: str, key: str) -> str:
+    """Get one key in this process and return its id; whatever it raises goes back to the parent pickled."""
+    with sunco_keys.connect(key_id, secret, base_url=base_url, retries=0) as client:
+        found = get_custom_integration_key.sync(app_id, integration_id, key, client=client)
+    return str(getattr(getattr(found, "key", None), "id", None))
