@@ -30,8 +30,9 @@ KEY_ID, SECRET = "app_test_key", "test-secret-value"
 class Misbehaving:
     """A loopback server that reads one request per connection, then: "drop" closes, "cut-head" sends a status line
     and half a header then closes, "cut-echo" does so with the request's Authorization header in that head, "reset"
-    closes with an RST (SO_LINGER 0); "drop-then-stop" and "429-then-stop" close or answer 429 to the first request
-    and then stop listening, so that every later connection is refused. Counts the requests it read."""
+    closes with an RST (SO_LINGER 0), "stall" answers nothing until the client hangs up; "drop-then-stop" and
+    "429-then-stop" close or answer 429 to the first request and then stop listening, so that every later
+    connection is refused. Counts the requests it read."""
 
     def __init__(self, behaviour: str) -> None:
         self.behaviour = behaviour
@@ -85,6 +86,8 @@ class Misbehaving:
         elif self.behaviour == "cut-echo":
             echoed = [line for line in head.split(b"\r\n") if line.lower().startswith(b"authorization:")]
             connection.sendall(b"HTTP/1.1 401 Unauthorized\r\n" + b"".join(line + b"\r\n" for line in echoed) + b"X-")
+        elif self.behaviour == "stall":
+            connection.recv(1)  # returns once the client, tired of waiting, closes its end
         elif self.behaviour == "reset":
             connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
@@ -112,7 +115,7 @@ def call_fails(url: str, backend: str, operation: str = "create") -> sunco_keys.
     mode, _, name = backend.partition("-")
     options = {"sync_backend": name} if mode == "sync" else {"async_backend": name}
     retries = sunco_keys.RetryPolicy(backoff_factor=0.001, max_backoff=0.01)
-    client = sunco_keys.connect(KEY_ID, SECRET, base_url=url, retries=retries, **options)  # type: ignore[arg-type]
+    client = sunco_keys.connect(KEY_ID, SECRET, base_url=url, retries=retries, timeout=1.0, **options)  # type: ignore[arg-type]
     if operation == "create":
         module: Any = create_custom_integration_key
         args: tuple[Any, ...] = ("app", "integration")
@@ -162,6 +165,18 @@ def test_a_reset_under_a_sent_request_is_not_named_a_connect_failure(misbehaving
     error = call_fails(misbehaving.url, backend)
     # A reset reads as a reset (ReadError) or, when the RST lands after the peer's close was seen, as that close.
     assert reason(error).startswith(("ReadError: ", "RemoteProtocolError: ")), str(error)
+    assert misbehaving.requests == 1
+    assert error.may_have_taken_effect is True
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("misbehaving", ["stall"], indirect=True)
+def test_a_server_that_has_the_request_and_says_nothing_is_a_read_timeout(
+    misbehaving: Misbehaving, backend: str
+) -> None:
+    """pyreqwest names this wait a ConnectTimeoutError: read as "never sent", a create would be sent twice."""
+    error = call_fails(misbehaving.url, backend)
+    assert reason(error).startswith("ReadTimeout: "), str(error)
     assert misbehaving.requests == 1
     assert error.may_have_taken_effect is True
 

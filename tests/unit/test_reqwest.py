@@ -37,9 +37,12 @@ CUT_SHORT: CauseErrorDetails = {
     ],
 )
 def test_each_failure_is_httpx_s_error_of_the_same_kind(theirs: type[failed.RequestError], ours: type) -> None:
-    error = httpx_error(theirs("error sending request", CUT_SHORT), REQUEST)
+    details = (
+        causes("client error (Connect)", "tcp connect error", "os error") if "Connect" in theirs.__name__ else CUT_SHORT
+    )
+    error = httpx_error(theirs("error sending request", details), REQUEST)
     assert type(error) is ours and error.request is REQUEST
-    assert str(error) == "error sending request (end of file before message length reached)"
+    assert str(error) == f"error sending request ({(details.get('causes') or [])[-1]['message']})"
 
 
 def causes(*messages: str) -> CauseErrorDetails:
@@ -69,6 +72,23 @@ def test_a_connect_error_on_a_connection_already_open_is_named_by_what_happened(
     assert type(error) is ours
     innermost = (details.get("causes") or [{"message": "?"}])[-1]["message"]
     assert str(error) == f"connection error ({innermost})"
+
+
+@pytest.mark.parametrize(
+    ("details", "ours"),
+    [
+        (
+            causes("error sending request", "client error (Connect)", "tcp connect error", "deadline has elapsed"),
+            httpx.ConnectTimeout,
+        ),
+        (causes("error sending request", "operation timed out"), httpx.ReadTimeout),  # waiting for the answer
+    ],
+)
+def test_a_connect_timeout_is_one_only_while_connecting(details: CauseErrorDetails, ours: type) -> None:
+    error = httpx_error(failed.ConnectTimeoutError("connection timeout", details), REQUEST)
+    assert type(error) is ours
+    innermost = (details.get("causes") or [{"message": "?"}])[-1]["message"]
+    assert str(error) == f"connection timeout ({innermost})"
 
 
 def test_the_decoding_error_pyreqwest_s_transport_makes_of_a_body_cut_short_is_a_protocol_error() -> None:

@@ -18,9 +18,9 @@ import httpx
 MAX_CONNECTIONS = 100
 MAX_KEEPALIVE_CONNECTIONS = 20
 KEEPALIVE_EXPIRY = 5.0
-# The causes hyper gives, through pyreqwest, for a failure on a connection already open, and for a server that
-# closed it before a whole answer.
-SENDING = "client error (SendRequest)"
+# The cause hyper gives, through pyreqwest, for a failure while connecting (nothing sent yet), and for a server
+# that closed the connection before a whole answer.
+CONNECTING = "client error (Connect)"
 HUNG_UP = "connection closed before message completed"
 
 
@@ -111,9 +111,11 @@ def httpx_error(exc: Exception, request: httpx.Request) -> httpx.RequestError:
 
     pyreqwest names a body cut short a decoding error (and its transport makes that httpx.DecodingError, which is not
     retried); with every decoding switched off above, such an error can only be a broken answer: RemoteProtocolError.
-    It also names a ConnectError every failure on a connection it had opened (hyper's "SendRequest"): a server that
-    hung up before answering is a RemoteProtocolError, and a reset a ReadError, as httpcore names them. For a POST
-    this matters: "ConnectError" reads as "never sent", while that server may have created the key.
+    It also names ConnectError and ConnectTimeoutError failures after the connection was made (hyper's "SendRequest",
+    a read timeout waiting for the answer): only one that says it came from connecting keeps the name; otherwise a
+    server that hung up before answering is a RemoteProtocolError, a reset a ReadError and a timeout a ReadTimeout, as
+    httpcore names them. For a POST this matters: a connect failure means "never sent" (TransportError's
+    may_have_taken_effect is False), while this server may have created the key.
     """
     from pyreqwest import exceptions as failed
 
@@ -130,8 +132,11 @@ def httpx_error(exc: Exception, request: httpx.Request) -> httpx.RequestError:
     )
     cause = (exc.__cause__ or exc) if isinstance(exc, httpx.HTTPError) else exc
     kind = next((mapped for theirs, mapped in kinds if isinstance(cause, theirs)), httpx.RemoteProtocolError)
-    if kind is httpx.ConnectError and SENDING in _causes(cause):
-        kind = httpx.RemoteProtocolError if HUNG_UP in _causes(cause) else httpx.ReadError
+    causes = _causes(cause)
+    if kind is httpx.ConnectTimeout and CONNECTING not in causes:
+        kind = httpx.ReadTimeout
+    elif kind is httpx.ConnectError and CONNECTING not in causes:
+        kind = httpx.RemoteProtocolError if HUNG_UP in causes else httpx.ReadError
     return kind(_said(cause), request=request)  # named by `kind` alone: pyreqwest's own name may say otherwise
 
 
