@@ -14,6 +14,9 @@ class Unset:
     def __repr__(self) -> str:
         return "UNSET"
 
+    def __reduce__(self) -> str:
+        return "UNSET"  # pickled and copied as this module's UNSET itself, so that `is UNSET` still holds
+
 
 UNSET: Unset = Unset()
 

@@ -509,6 +509,13 @@ def test_every_api_error_survives_pickling(status: int) -> None:
     assert getattr(back, "retry_after", None) == (7.0 if status == 429 else None)
 
 
+def test_a_member_left_out_is_still_unset_after_pickling() -> None:
+    error = api_error(401, b'{"errors": [{"title": "bad"}]}')
+    back = pickle.loads(pickle.dumps(error))
+    assert back.errors[0].code is sunco_keys.types.UNSET
+    assert back.errors[0].to_dict() == {"title": "bad"}
+
+
 def test_transport_and_argument_errors_survive_pickling() -> None:
     error = sunco_keys.TransportError("POST", "/v2/apps/a", "ConnectError: refused", may_have_taken_effect=False)
     back = pickle.loads(pickle.dumps(error))
@@ -523,7 +530,8 @@ def test_a_pickled_decode_error_keeps_the_whole_answer_but_not_the_credentials()
     unsigned = httpx.Request("POST", "https://api.smooch.io/v2/apps/a/integrations/b/keys")
     sent = next(httpx.BasicAuth("app_1", SECRET).sync_auth_flow(unsigned))
     body = b'{"key": {"id": "int_1", "secret": "the-new-key-s-only-copy"}, "extra": ['
-    response = httpx.Response(201, content=body, headers={"Content-Type": "application/json"}, request=sent)
+    echo = {"X-Echo": f"you sent Basic {token}"}  # a server echoing the credentials into a header
+    response = httpx.Response(201, content=body, headers={"Content-Type": "application/json", **echo}, request=sent)
     error = sunco_keys.ResponseDecodeError(201, "application/json", body, "not JSON", response, hide=[SECRET, token])
     pickled = pickle.dumps(error)
     assert token.encode() not in pickled and SECRET.encode() not in pickled
@@ -531,7 +539,7 @@ def test_a_pickled_decode_error_keeps_the_whole_answer_but_not_the_credentials()
     assert type(back) is sunco_keys.ResponseDecodeError and str(back) == str(error)
     kept = back.response
     assert kept is not None and kept.status_code == 201 and kept.content == body  # the new key's secret: not lost
-    assert kept.headers["Content-Type"] == "application/json"
+    assert kept.headers["Content-Type"] == "application/json" and kept.headers["X-Echo"] == "you sent ***"
     assert (kept.request.method, kept.request.url) == (sent.method, sent.url)
     assert "Authorization" not in kept.request.headers
     assert response.request.headers["Authorization"] == f"Basic {token}"  # the original is untouched

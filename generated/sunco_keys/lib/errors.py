@@ -89,21 +89,27 @@ class ResponseDecodeError(SuncoKeysError):
         )
 
     def _pickled_state(self) -> dict[str, Any]:
-        # The response as it came, answering a request that carries no header: the credentials stay in this process.
+        # The response as it came, answering a request that carries no header, and with any echo of the request's
+        # credentials in its headers masked: the credentials stay in this process. The body is kept as received
+        # (a create's answer holds the new key's only secret; it may be encoded, so nothing could be masked in it).
         state = super()._pickled_state()
         response = self.response
         if response is not None:
             try:
-                sent: httpx.Request | None = httpx.Request(response.request.method, response.request.url)
+                request: httpx.Request | None = response.request
             except RuntimeError:  # a response built by hand, answering no request
-                sent = None
+                request = None
+            hide = sent_secrets(request)
             try:
                 content = response.content
             except httpx.ResponseNotRead:  # not from sunco_keys, which reads every body it refuses
                 state["response"] = None
             else:
                 state["response"] = httpx.Response(
-                    response.status_code, headers=response.headers, content=content, request=sent
+                    response.status_code,
+                    headers=[(name, scrubbed(value, hide)) for name, value in response.headers.items()],
+                    content=content,
+                    request=httpx.Request(request.method, request.url) if request is not None else None,
                 )
         return state
 
