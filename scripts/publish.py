@@ -194,11 +194,17 @@ def keyring_password(upload_url: str, username: str) -> str | None:
 
 def uncommitted_sources(root: Path) -> list[str] | None:
     """RELEASE_SOURCES' paths under `root` that differ from HEAD (changed, staged, deleted, untracked and not
-    ignored); None when `root` is not in a git checkout or git is not installed."""
+    ignored); None when `root` is not in a git checkout (git runs in the C locale, so its message can be read)."""
     command = ["git", "-C", str(root), "status", "--porcelain=v1", "-z", "--untracked-files=all"]
+    english = {name: value for name, value in os.environ.items() if name != "LANGUAGE"} | {"LC_ALL": "C"}
     try:
-        result = subprocess.run([*command, "--", *RELEASE_SOURCES], capture_output=True, check=False)
-    except OSError:
+        result = subprocess.run([*command, "--", *RELEASE_SOURCES], capture_output=True, check=False, env=english)
+    except OSError as exc:
+        if any((folder / ".git").exists() for folder in (root, *root.parents)):
+            raise PublishError(
+                f"this is a git checkout, but git cannot be run ({exc.strerror}), so whether the release's sources "
+                f"are committed cannot be told: install git, or set {ALLOW_DIRTY}=1 to publish this tree anyway"
+            ) from None
         return None
     if result.returncode != 0:
         error = result.stderr.decode("utf-8", "replace").strip()

@@ -422,6 +422,23 @@ def test_outside_a_git_checkout_publishing_goes_on_and_says_so(
     assert "not a git checkout" in capsys.readouterr().out
 
 
+def test_without_git_a_checkout_is_refused_and_anything_else_goes_on(
+    monkeypatch: pytest.MonkeyPatch, checkout: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path_factory.mktemp("no-git-here")))
+    with pytest.raises(publish.PublishError, match="git cannot be run") as caught:
+        publish.check_committed(checkout / "generated", {})  # from a folder inside the checkout too
+    assert "PUBLISH_ALLOW_DIRTY=1" in str(caught.value)
+    publish.check_committed(checkout, {"PUBLISH_ALLOW_DIRTY": "1"})
+    assert publish.uncommitted_sources(tmp_path_factory.mktemp("not-a-checkout")) is None
+
+
+def test_git_speaking_another_language_is_still_understood(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("LANGUAGE", "de")
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")  # a locale every machine has; git still follows LANGUAGE
+    assert publish.uncommitted_sources(tmp_path) is None  # "not a git repository", whatever the user's locale
+
+
 def test_the_checkout_is_checked_before_dist_and_the_index(monkeypatch: pytest.MonkeyPatch, checkout: Path) -> None:
     (checkout / "openapi.yaml").write_text("changed\n", encoding="utf-8")
     monkeypatch.setattr(publish, "ROOT", checkout)
