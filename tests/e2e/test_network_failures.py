@@ -160,45 +160,27 @@ def test_a_server_that_hangs_up_before_a_whole_answer_is_a_protocol_error(
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("misbehaving", ["reset"], indirect=True)
-def test_a_reset_under_a_sent_request_is_not_named_a_connect_failure(misbehaving: Misbehaving, backend: str) -> None:
-    error = call_fails(misbehaving.url, backend)
-    # A reset reads as a reset (ReadError) or, when the RST lands after the peer's close was seen, as that close.
-    assert reason(error).startswith(("ReadError: ", "RemoteProtocolError: ")), str(error)
-    assert misbehaving.requests == 1
-    assert error.may_have_taken_effect is True
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("misbehaving", ["stall"], indirect=True)
-def test_a_server_that_has_the_request_and_says_nothing_is_a_read_timeout(
-    misbehaving: Misbehaving, backend: str
+@pytest.mark.parametrize(
+    ("misbehaving", "operation", "named", "took_effect"),
+    [
+        # A reset reads as a reset or, when the RST lands after the peer's close was seen, as that close.
+        ("reset", "create", ("ReadError: ", "RemoteProtocolError: "), True),
+        # The request read, then silence: pyreqwest called this wait a ConnectTimeoutError ("never sent").
+        ("stall", "create", ("ReadTimeout: ",), True),
+        # Dropped, then refused on each retry: the first attempt may have deleted the key.
+        ("drop-then-stop", "delete", ("ConnectError: ",), True),
+        # 429 (not acted on), retried, then refused: no attempt made a key.
+        ("429-then-stop", "create", ("ConnectError: ",), False),
+    ],
+    indirect=["misbehaving"],
+)
+def test_may_have_taken_effect_follows_every_attempt_and_not_the_last_failure_s_name_alone(
+    misbehaving: Misbehaving, backend: str, operation: str, named: tuple[str, ...], took_effect: bool
 ) -> None:
-    """pyreqwest names this wait a ConnectTimeoutError: read as "never sent", a create would be sent twice."""
-    error = call_fails(misbehaving.url, backend)
-    assert reason(error).startswith("ReadTimeout: "), str(error)
+    error = call_fails(misbehaving.url, backend, operation)
+    assert reason(error).startswith(named), str(error)
     assert misbehaving.requests == 1
-    assert error.may_have_taken_effect is True
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("misbehaving", ["drop-then-stop"], indirect=True)
-def test_a_retried_call_that_reached_the_server_once_may_have_taken_effect_whatever_its_last_failure(
-    misbehaving: Misbehaving, backend: str
-) -> None:
-    error = call_fails(misbehaving.url, backend, "delete")  # dropped, then refused on each retry
-    assert reason(error).startswith("ConnectError: "), str(error)
-    assert misbehaving.requests == 1
-    assert error.may_have_taken_effect is True
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("misbehaving", ["429-then-stop"], indirect=True)
-def test_a_create_answered_429_then_refused_surely_made_no_key(misbehaving: Misbehaving, backend: str) -> None:
-    error = call_fails(misbehaving.url, backend)  # 429, retried, then refused: a POST is not retried after that
-    assert reason(error).startswith("ConnectError: "), str(error)
-    assert misbehaving.requests == 1
-    assert error.may_have_taken_effect is False
+    assert error.may_have_taken_effect is took_effect
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
