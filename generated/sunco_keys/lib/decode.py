@@ -174,15 +174,12 @@ def json_document(body: bytes) -> Any:
 
 def _refusal(response: httpx.Response, reason: str) -> ResponseDecodeError:
     """The ResponseDecodeError for `response`, with the credentials of the request it answers masked."""
-    from .errors import ResponseDecodeError  # imported on a refusal only: `import sunco_keys` stays light
+    # Imported on a refusal only: `import sunco_keys` stays light.
+    from .errors import ResponseDecodeError, answered_request
     from .redaction import sent_secrets
 
-    try:
-        request: httpx.Request | None = response.request
-    except RuntimeError:  # a response built by hand, answering no request
-        request = None
     content_type = response.headers.get("Content-Type", "")
-    hide = sent_secrets(request)
+    hide = sent_secrets(answered_request(response))
     return ResponseDecodeError(response.status_code, content_type, response.content, reason, response, hide=hide)
 
 

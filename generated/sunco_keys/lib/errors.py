@@ -95,10 +95,7 @@ class ResponseDecodeError(SuncoKeysError):
         state = super()._pickled_state()
         response = self.response
         if response is not None:
-            try:
-                request: httpx.Request | None = response.request
-            except RuntimeError:  # a response built by hand, answering no request
-                request = None
+            request = answered_request(response)
             hide = sent_secrets(request)
             try:
                 content = response.content
@@ -251,6 +248,14 @@ def parse_retry_after(value: str | None) -> float | None:
     except ValueError:
         return None
     return seconds if math.isfinite(seconds) else None
+
+
+def answered_request(response: httpx.Response) -> httpx.Request | None:
+    """The request `response` answers; None for a response built by hand (httpx raises RuntimeError there)."""
+    try:
+        return response.request
+    except RuntimeError:
+        return None
 
 
 def request_path(request: httpx.Request) -> str:
