@@ -22,6 +22,7 @@ import sunco_keys
 from sunco_keys.api.custom_integration_api_keys import create_custom_integration_key, delete_custom_integration_key
 from sunco_keys.models import IntegrationApiKey
 from tests.support.echo import chained
+from tests.support.local import free_port
 
 BACKENDS = ["sync-httpx", "sync-pyreqwest", "async-aiohttp", "async-httpx"]
 KEY_ID, SECRET = "app_test_key", "test-secret-value"
@@ -104,9 +105,7 @@ def misbehaving(request: pytest.FixtureRequest) -> Iterator[Misbehaving]:
 
 def refused_url() -> str:
     """A loopback URL that nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def call_fails(url: str, backend: str, operation: str = "create") -> sunco_keys.TransportError:

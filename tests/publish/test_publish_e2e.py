@@ -22,7 +22,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tarfile
@@ -40,6 +39,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+from tests.support.local import free_port, git
 from tests.support.mock_api import MockApi, terminate
 from tests.support.spec import spec
 
@@ -114,13 +114,6 @@ class Run:
 
     returncode: int
     output: str
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path, deadline: float) -> None:
@@ -420,19 +413,8 @@ def test_publish_refuses_sources_that_differ_from_the_last_commit(published: Pub
     """A committed copy of the repository, then a hand-written module edited: `make publish` uploads nothing
     until the change is committed or PUBLISH_ALLOW_DIRTY=1 says to publish it anyway."""
     copy = repository_copy(tmp_path)
-    git = [
-        "git",
-        "-C",
-        str(copy),
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@example.invalid",
-        "-c",
-        "commit.gpgsign=false",
-    ]
     for step in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "--message", "copy"]):
-        subprocess.run([*git, *step], check=True, capture_output=True, timeout=60)
+        git(copy, *step)
     edited = copy / "generated" / "sunco_keys" / "lib" / "paths.py"
     edited.write_text(edited.read_text(encoding="utf-8") + "# an edit not committed yet\n", encoding="utf-8")
     (copy / "generated" / "sunco_keys" / "lib" / "scratch.py").write_text("", encoding="utf-8")

@@ -16,6 +16,8 @@ import pytest
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from tests.support.local import git
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import publish  # scripts/ is not a package: found through the sys.path entry above
 
@@ -359,11 +361,6 @@ def test_main_exits_1_when_refused_and_2_on_a_usage_error(monkeypatch: pytest.Mo
 
 
 # --- the checkout ---------------------------------------------------------------------------------------------
-
-
-def git(root: Path, *arguments: str) -> None:
-    identity = ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"]
-    subprocess.run(["git", "-C", str(root), *identity, *arguments], check=True, capture_output=True, timeout=60)
 
 
 @pytest.fixture
