@@ -13,13 +13,16 @@ import base64
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 import sunco_keys
 from sunco_keys.api.custom_integration_api_keys import create_custom_integration_key, delete_custom_integration_key
+from sunco_keys.lib.transport import SuncoTransport
 from sunco_keys.models import IntegrationApiKey
 from tests.support.echo import chained
 from tests.support.local import free_port
@@ -191,3 +194,17 @@ def test_a_cut_head_echoing_the_credentials_shows_them_nowhere(misbehaving: Misb
     for shown in chained(error):
         assert SECRET not in repr(shown) and token not in repr(shown), repr(shown)
         assert SECRET not in repr(vars(shown)) and token not in repr(vars(shown)), repr(shown)
+
+
+@pytest.mark.parametrize("misbehaving", ["stall"], indirect=True)
+def test_a_hand_built_pyreqwest_transport_bounds_each_phase_by_its_client_s_timeout(misbehaving: Misbehaving) -> None:
+    """Without timeout= given to it, the transport takes the phases of the first call's timeout (its httpx client's):
+    a stalled answer ends at the 0.2 s read limit, not at pyreqwest's bound on the whole call (the phases' sum, 60.2 s
+    here). Both are named ReadTimeout, so the bound is told by when the call ends; 10 s leaves a loaded machine room."""
+    transport = SuncoTransport(None, sync_backend="pyreqwest")
+    started = time.monotonic()
+    with httpx.Client(transport=transport, timeout=httpx.Timeout(20, read=0.2)) as client:
+        with pytest.raises(sunco_keys.TransportError) as caught:
+            client.get(f"{misbehaving.url}/v2/apps/app/integrations/integration/keys")
+    assert reason(caught.value).startswith("ReadTimeout: "), str(caught.value)
+    assert time.monotonic() - started < 10

@@ -97,7 +97,7 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._options = transport_options
         self._async_backend = async_backend
         self._sync_backend = sync_backend
-        self._timeout = timeout or httpx.Timeout(None)
+        self._timeout = timeout  # None: the first request's, as its httpx client set it (for pyreqwest's client)
         self._sync: httpx.BaseTransport | None = None
         self._async: httpx.AsyncBaseTransport | None = None
         self._loop: object = None  # the asyncio loop the async transport's connections belong to
@@ -132,7 +132,7 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self._before(request)
         if self._sync is None:
-            self._sync = self._new_sync_transport()
+            self._sync = self._new_sync_transport(request)
         try:
             response = self._sync.handle_request(request)
             try:
@@ -146,12 +146,13 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._outcome(request, response)
         return response
 
-    def _new_sync_transport(self) -> httpx.BaseTransport:
+    def _new_sync_transport(self, request: httpx.Request) -> httpx.BaseTransport:
         if self._sync_backend == "httpx":
             return httpx.HTTPTransport(**self._options)
         from .reqwest import sync_transport
 
-        return sync_transport(self._options.get("verify", True), self._timeout)
+        # pyreqwest bounds each phase per client, not per request: by the timeout given, else by the first call's.
+        return sync_transport(self._options.get("verify", True), self._timeout or _timeout_of(request))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._async is None:
@@ -212,6 +213,14 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         if self._async is not None:
             await self._async.aclose()
+
+
+def _timeout_of(request: httpx.Request) -> httpx.Timeout:
+    """The timeout httpx put on `request` (its client's, unless the call gave one); none if it put none."""
+    phases = request.extensions.get("timeout")
+    if not isinstance(phases, dict):
+        return httpx.Timeout(None)
+    return httpx.Timeout(None, **{phase: phases.get(phase) for phase in ("connect", "read", "write", "pool")})
 
 
 def _running_loop() -> object:
