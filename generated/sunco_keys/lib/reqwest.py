@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from .errors import InvalidArgumentError
+
 # httpx.Limits() defaults, so that switching backends changes no pool behaviour.
 MAX_CONNECTIONS = 100
 MAX_KEEPALIVE_CONNECTIONS = 20
@@ -57,7 +59,11 @@ def sync_transport(verify: bool, timeout: httpx.Timeout) -> httpx.BaseTransport:
             builder = builder.add_root_certificate_pem(bundle.read())
     else:
         builder = builder.danger_accept_invalid_certs(True)
-    return ReqwestTransport(SyncHttpxTransport(builder.build()))
+    try:
+        client = builder.build()
+    except RuntimeError as exc:  # its Tokio runtime was started before this process was forked from its parent
+        raise InvalidArgumentError(f"sync_backend='pyreqwest' cannot start in this process: {exc}") from exc
+    return ReqwestTransport(SyncHttpxTransport(client))
 
 
 class ReqwestTransport(httpx.BaseTransport):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -99,6 +100,7 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._sync_backend = sync_backend
         self._timeout = timeout  # None: the first request's, as its httpx client set it (for pyreqwest's client)
         self._sync: httpx.BaseTransport | None = None
+        self._pid: int | None = None  # the process pyreqwest's client (and its Tokio runtime) belongs to
         self._async: httpx.AsyncBaseTransport | None = None
         self._loop: object = None  # the asyncio loop the async transport's connections belong to
         # Errors of the async backend that it does not map to httpx's own (aiohttp's, for a malformed answer).
@@ -133,6 +135,13 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._before(request)
         if self._sync is None:
             self._sync = self._new_sync_transport(request)
+        elif self._pid is not None and self._pid != os.getpid():
+            # pyreqwest's runtime threads do not survive fork(): a call on its client would wait forever.
+            raise InvalidArgumentError(
+                "this client's sync_backend='pyreqwest' connections belong to the process that first used them, and "
+                "pyreqwest cannot run in a process forked from it: start worker processes with 'spawn' and connect() "
+                "in each (or fork them before the parent's first pyreqwest call), or use sync_backend='httpx'"
+            )
         try:
             response = self._sync.handle_request(request)
             try:
@@ -152,7 +161,9 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         from .reqwest import sync_transport
 
         # pyreqwest bounds each phase per client, not per request: by the timeout given, else by the first call's.
-        return sync_transport(self._options.get("verify", True), self._timeout or _timeout_of(request))
+        transport = sync_transport(self._options.get("verify", True), self._timeout or _timeout_of(request))
+        self._pid = os.getpid()
+        return transport
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._async is None:
