@@ -29,7 +29,7 @@ from sunco_keys.models import IntegrationApiKey, IntegrationApiKeyListResponse, 
 from tests.support.canaries import KEY_SECRET_MARKER
 from tests.support.echo import chained, signed
 from tests.support.mock_api import MISSING_KEY, MockApi
-from tests.support.worker import get_key, outcome_in_this_process
+from tests.support.worker import get_key
 
 # Short waits so that the rules, not the clock, are under test; Retry-After is honoured as given.
 FAST = sunco_keys.RetryPolicy(max_attempts=4, backoff_factor=0.01, max_backoff=5.0, max_total_wait=10.0)
@@ -271,32 +271,6 @@ def test_real_404_carries_the_parsed_error_list(api: MockApi, calls: Calls) -> N
     with pytest.raises(sunco_keys.NotFoundError) as caught:
         calls.get(MISSING_KEY)
     assert [(e.code, e.title) for e in caught.value.errors] == [("not_found", "Resource not found")]
-
-
-@pytest.mark.parametrize("client_in_child", ["the parent's", "a new one"])
-def test_pyreqwest_in_a_forked_worker_is_refused_with_what_to_do_instead_of_waiting_forever(
-    api: MockApi, client_in_child: str
-) -> None:
-    """pyreqwest's Tokio threads do not survive fork(): a call on the parent's client in a forked worker (a prefork
-    server, a 'fork' process pool) waited forever, timeouts included, and a new client raised a bare RuntimeError."""
-    with Calls(api, connect(api, sync_backend="pyreqwest", retries=0), "sync") as calls:
-        assert calls.list().keys is not None  # the parent has used pyreqwest: its runtime runs in this process
-        if client_in_child == "a new one":
-            call: Callable[[], object] = Calls(api, connect(api, sync_backend="pyreqwest", retries=0), "sync").list
-        else:
-            call = calls.list
-        receiving, sending = multiprocessing.Pipe(duplex=False)
-        child = multiprocessing.get_context("fork").Process(target=outcome_in_this_process, args=(call, sending))
-        child.start()
-        ended = receiving.poll(60)
-        if not ended:
-            child.kill()
-        child.join(10)
-        assert ended, "the call in the forked worker did not end"
-        kind, message = receiving.recv()
-        assert kind == "InvalidArgumentError", (kind, message)
-        assert "pyreqwest" in message and "spawn" in message and api.secret not in message
-        assert calls.list().keys is not None  # the parent's client still works
 
 
 def test_wrong_credentials_raise_unauthorized(api: MockApi) -> None:

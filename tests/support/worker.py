@@ -17,9 +17,9 @@ def get_key(base_url: str, key_id: str, secret: str, app_id: str, integration_id
 
 
 def outcome_in_this_process(call: Callable[[], object], results: Connection) -> None:
-    """Run `call` (in a forked child) and send back how it ended: ("returned", "") or (exception class, message)."""
+    """Run `call` (in a forked child) and send back how it ended: ("returned", str(what it returned)) or (exception
+    class, message)."""
     try:
-        call()
-        results.send(("returned", ""))
+        results.send(("returned", str(call())))
     except BaseException as exc:  # whatever it is, the parent asserts on it
         results.send((type(exc).__name__, str(exc)))

@@ -100,7 +100,7 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._sync_backend = sync_backend
         self._timeout = timeout  # None: the first request's, as its httpx client set it (for pyreqwest's client)
         self._sync: httpx.BaseTransport | None = None
-        self._pid: int | None = None  # the process pyreqwest's client (and its Tokio runtime) belongs to
+        self._pid: int | None = None  # the process the sync transport's connections belong to
         self._async: httpx.AsyncBaseTransport | None = None
         self._loop: object = None  # the asyncio loop the async transport's connections belong to
         # Errors of the async backend that it does not map to httpx's own (aiohttp's, for a malformed answer).
@@ -133,15 +133,8 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self._before(request)
-        if self._sync is None:
-            self._sync = self._new_sync_transport(request)
-        elif self._pid is not None and self._pid != os.getpid():
-            # pyreqwest's runtime threads do not survive fork(): a call on its client would wait forever.
-            raise InvalidArgumentError(
-                "this client's sync_backend='pyreqwest' connections belong to the process that first used them, and "
-                "pyreqwest cannot run in a process forked from it: start worker processes with 'spawn' and connect() "
-                "in each (or fork them before the parent's first pyreqwest call), or use sync_backend='httpx'"
-            )
+        if self._sync is None or self._pid != os.getpid():
+            self._sync = self._sync_transport_here(request)
         try:
             response = self._sync.handle_request(request)
             try:
@@ -155,15 +148,24 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._outcome(request, response)
         return response
 
-    def _new_sync_transport(self, request: httpx.Request) -> httpx.BaseTransport:
+    def _sync_transport_here(self, request: httpx.Request) -> httpx.BaseTransport:
+        """The sync transport for this process: a new one at the first call, and at the first call in a process
+        forked after it. The parent's pooled connections are left alone there: shared by two processes, one socket
+        would hand each the other's answers (the parent's transport is not closed either: its locks may be held)."""
+        if self._sync is not None and self._sync_backend == "pyreqwest":
+            # pyreqwest's runtime threads do not survive fork(): a call on its client would wait forever.
+            raise InvalidArgumentError(
+                "this client's sync_backend='pyreqwest' connections belong to the process that first used them, and "
+                "pyreqwest cannot run in a process forked from it: start worker processes with 'spawn' and connect() "
+                "in each (or fork them before the parent's first pyreqwest call), or use sync_backend='httpx'"
+            )
+        self._pid = os.getpid()
         if self._sync_backend == "httpx":
             return httpx.HTTPTransport(**self._options)
         from .reqwest import sync_transport
 
         # pyreqwest bounds each phase per client, not per request: by the timeout given, else by the first call's.
-        transport = sync_transport(self._options.get("verify", True), self._timeout or _timeout_of(request))
-        self._pid = os.getpid()
-        return transport
+        return sync_transport(self._options.get("verify", True), self._timeout or _timeout_of(request))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._async is None:
