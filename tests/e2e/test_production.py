@@ -567,6 +567,31 @@ def test_plain_httpx_does_send_the_cookie_back(api: MockApi) -> None:
     assert second["headers"].get("Cookie") == "AWSALB=sticky-session"
 
 
+@pytest.mark.parametrize("backend", ["sync-httpx", "sync-pyreqwest", "async-aiohttp", "async-httpx"])
+def test_closing_a_derived_client_leaves_the_client_it_came_from_usable(api: MockApi, backend: str) -> None:
+    """A client from with_headers() shares its parent's transport; closing it closed aiohttp's session for both, and
+    the parent's next call raised a bare RuntimeError ("Session is closed")."""
+    mode, _, name = backend.partition("-")
+    list_keys, args = list_custom_integration_keys, (api.app_id, api.integration_id)
+    listed: object
+    if mode == "sync":
+        with connect(api, sync_backend=name) as client:
+            with client.with_headers({"X-Request-Id": "r1"}) as traced:
+                list_keys.sync(*args, client=traced)
+            listed = list_keys.sync(*args, client=client)
+    else:
+
+        async def calls() -> object:
+            async with connect(api, async_backend=name) as client:
+                async with client.with_headers({"X-Request-Id": "r1"}) as traced:
+                    await list_keys.asyncio(*args, client=traced)
+                return await list_keys.asyncio(*args, client=client)
+
+        listed = asyncio.run(calls())
+    assert isinstance(listed, IntegrationApiKeyListResponse)
+    assert len(api_requests(api, "GET")) == 2
+
+
 def test_an_error_raised_in_a_worker_process_reaches_the_parent_typed_and_whole(api: MockApi) -> None:
     """A bulk audit fanned out to a process pool: a 404 in one worker is that NotFoundError in the parent (an
     exception that cannot be unpickled there would break the whole pool instead)."""

@@ -219,13 +219,18 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._renamed = renamed
         return async_transport(self._options)
 
+    # Closing lets go of the pooled connections; a later call opens new ones. Clients derived from one another
+    # (with_headers() and the like) share this transport: closing one must not leave the others unusable (aiohttp's
+    # session, unlike httpx's pools, cannot be used once closed).
     def close(self) -> None:
-        if self._sync is not None:
-            self._sync.close()
+        sync, self._sync = self._sync, None
+        if sync is not None:
+            sync.close()
 
     async def aclose(self) -> None:
-        if self._async is not None:
-            await self._async.aclose()
+        transport, self._async = self._async, None
+        if transport is not None:
+            await transport.aclose()
 
 
 def _timeout_of(request: httpx.Request) -> httpx.Timeout:
