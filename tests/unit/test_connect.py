@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import pathlib
 from collections.abc import Callable
 from typing import Any
 
@@ -68,6 +69,7 @@ def test_missing_credentials_name_the_environment_variables(key_id: str | None, 
         ({"base_url": "https://proxy.example.com/sunco/"}, "https://proxy.example.com/sunco"),
         ({"base_url": "http://127.0.0.1:8080"}, "http://127.0.0.1:8080"),
         ({"base_url": "http://localhost:8080"}, "http://localhost:8080"),
+        ({"base_url": "http://localhost.:8080"}, "http://localhost.:8080"),
         ({"base_url": "http://[::1]:8080"}, "http://[::1]:8080"),
     ],
 )
@@ -113,6 +115,11 @@ def test_base_url_from_the_environment_when_no_target_is_given(monkeypatch: pyte
         ({"verify": "/no/such/ca-bundle.pem"}, "not a readable CA bundle .FileNotFoundError"),
         ({"verify": __file__}, "not a readable CA bundle .SSLError"),
         ({"verify": "/tmp/ca\0bundle.pem"}, "not a readable CA bundle .ValueError: embedded null byte"),
+        ({"verify": pathlib.Path("/no/such/ca-bundle.pem")}, "not a readable CA bundle .FileNotFoundError"),
+        # httpx's sync transport wrapped a port over 65535 (99999 -> 34463): the credentials went to another port.
+        ({"base_url": "http://127.0.0.1:99999"}, "port must be from 1 to 65535, got 99999"),
+        ({"base_url": "https://api.smooch.io:65536"}, "port must be from 1 to 65535, got 65536"),
+        ({"base_url": "http://127.0.0.1:0"}, "port must be from 1 to 65535, got 0"),
         ({"base_url": "http://127.0.0.1:8080/?x=1"}, "must not have a query or a fragment"),
         ({"base_url": "https://api.smooch.io/base?"}, "must not have a query or a fragment"),
         ({"base_url": "https://api.smooch.io/#top"}, "must not have a query or a fragment"),
@@ -158,12 +165,13 @@ def test_bad_credentials_are_refused_before_any_request(
     assert SECRET not in str(caught.value) and "bytes-secret" not in str(caught.value)
 
 
-def test_a_ca_bundle_path_becomes_an_ssl_context_checked_at_connect() -> None:
+@pytest.mark.parametrize("as_given", [str, pathlib.Path], ids=["str", "Path"])
+def test_a_ca_bundle_path_becomes_an_ssl_context_checked_at_connect(as_given: Callable[[str], Any]) -> None:
     import ssl
 
     import certifi
 
-    transport = options(sunco_keys.connect("app_1", SECRET, verify=certifi.where()))["transport"]
+    transport = options(sunco_keys.connect("app_1", SECRET, verify=as_given(certifi.where())))["transport"]
     assert isinstance(transport, SuncoTransport)
     verify = transport._attempts._options["verify"]
     assert isinstance(verify, ssl.SSLContext) and verify.cert_store_stats()["x509_ca"] > 100  # certifi's CAs

@@ -40,7 +40,7 @@ def connect(
     base_url: str | None = None,
     timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
     retries: RetryPolicy | int | None = RetryPolicy(),
-    verify: bool | str | ssl.SSLContext = True,
+    verify: bool | str | os.PathLike[str] | ssl.SSLContext = True,
     async_backend: Literal["aiohttp", "httpx"] = "aiohttp",
     sync_backend: Literal["httpx", "pyreqwest"] = "httpx",
 ) -> Client:
@@ -98,6 +98,8 @@ def _verify(verify: object) -> bool | ssl.SSLContext:
     """`verify` as httpx takes it, checked now rather than at the first call: a CA bundle path becomes an SSLContext."""
     if isinstance(verify, bool | ssl.SSLContext):
         return verify
+    if isinstance(verify, os.PathLike):
+        verify = os.fspath(verify)
     if not isinstance(verify, str):
         raise InvalidArgumentError(
             f"verify must be a bool, an SSLContext or the path of a CA bundle, got {type(verify).__name__}"
@@ -147,6 +149,8 @@ def _checked_url(base_url: str) -> str:
         raise InvalidArgumentError(f"base_url is not a URL: {exc}") from None
     if url.userinfo:
         raise InvalidArgumentError("base_url must not carry credentials; pass key_id= and secret=")
+    if url.port is not None and not 0 < url.port < 65536:  # httpx's sync transport would wrap it to another port
+        raise InvalidArgumentError(f"base_url's port must be from 1 to 65535, got {url.port}")
     if not url.host:
         raise InvalidArgumentError("base_url must be absolute, like https://api.smooch.io")
     if "?" in str(url) or "#" in str(url):  # unencoded, they only start a query or fragment: paths would go after them
@@ -157,7 +161,7 @@ def _checked_url(base_url: str) -> str:
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost":
+    if host in ("localhost", "localhost."):
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
