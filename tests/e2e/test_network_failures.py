@@ -33,10 +33,11 @@ KEY_ID, SECRET = "app_test_key", "test-secret-value"
 
 class Misbehaving:
     """A loopback server that reads one request per connection, then: "drop" closes, "cut-head" sends a status line
-    and half a header then closes, "cut-echo" does so with the request's Authorization header in that head, "reset"
-    closes with an RST (SO_LINGER 0), "stall" answers nothing until the client hangs up; "drop-then-stop" and
-    "429-then-stop" close or answer 429 to the first request and then stop listening, so that every later
-    connection is refused. Counts the requests it read."""
+    and half a header then closes, "cut-echo" does so with the request's Authorization header in that head,
+    "cut-body" sends a whole head and 1 of the 100 body bytes it announces then closes, "reset" closes with an RST
+    (SO_LINGER 0), "stall" answers nothing until the client hangs up; "drop-then-stop" and "429-then-stop" close or
+    answer 429 to the first request and then stop listening, so that every later connection is refused. Counts the
+    requests it read."""
 
     def __init__(self, behaviour: str) -> None:
         self.behaviour = behaviour
@@ -87,6 +88,10 @@ class Misbehaving:
             connection.sendall(b"HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         elif self.behaviour == "cut-head":
             connection.sendall(b"HTTP/1.1 201 Created\r\nContent-")
+        elif self.behaviour == "cut-body":
+            connection.sendall(
+                b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+            )
         elif self.behaviour == "cut-echo":
             echoed = [line for line in head.split(b"\r\n") if line.lower().startswith(b"authorization:")]
             connection.sendall(b"HTTP/1.1 401 Unauthorized\r\n" + b"".join(line + b"\r\n" for line in echoed) + b"X-")
@@ -151,7 +156,7 @@ def test_a_refused_connection_is_a_connect_error(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("misbehaving", ["drop", "cut-head"], indirect=True)
+@pytest.mark.parametrize("misbehaving", ["drop", "cut-head", "cut-body"], indirect=True)
 def test_a_server_that_hangs_up_before_a_whole_answer_is_a_protocol_error(
     misbehaving: Misbehaving, backend: str
 ) -> None:

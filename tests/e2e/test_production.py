@@ -25,7 +25,7 @@ from sunco_keys.api.custom_integration_api_keys import (
     get_custom_integration_key,
     list_custom_integration_keys,
 )
-from sunco_keys.models import IntegrationApiKey, IntegrationApiKeyListResponse, IntegrationApiKeyResponse
+from sunco_keys.models import ApiKey, IntegrationApiKey, IntegrationApiKeyListResponse, IntegrationApiKeyResponse
 from tests.support.canaries import KEY_SECRET_MARKER
 from tests.support.echo import chained, signed
 from tests.support.mock_api import MISSING_KEY, MockApi
@@ -322,9 +322,18 @@ def test_a_create_answered_in_an_undocumented_way_keeps_the_whole_answer(api: Mo
         assert KEY_SECRET_MARKER not in text
 
 
+def test_a_create_answered_with_a_load_balancer_s_9_kb_cookie_keeps_the_new_key(api: MockApi, calls: Calls) -> None:
+    """aiohttp refused a header line over 8190 bytes by default: the key was made, and its only secret lost in a
+    TransportError, where httpx's own transport (which takes a head of up to 100 KiB) returned it."""
+    api.inject({"set_cookie": "AWSALB=" + "x" * 9000 + "; Path=/", "method": "POST"})
+    created = calls.create()
+    assert isinstance(created, IntegrationApiKeyResponse) and isinstance(created.key, ApiKey)
+    assert isinstance(created.key.secret, str) and created.key.secret.startswith(KEY_SECRET_MARKER)
+
+
 def test_a_malformed_answer_through_aiohttp_chains_to_nothing_holding_the_credentials(api: MockApi) -> None:
-    # A header line over aiohttp's 8190-byte limit: aiohttp's error keeps the request's headers in its request_info.
-    api.inject({"set_cookie": "a=" + "x" * 9000, "method": "GET", "times": 2})
+    # A header line over the 100 KiB taken: aiohttp's error keeps the request's headers in its request_info.
+    api.inject({"set_cookie": "a=" + "x" * (100 * 1024 + 10), "method": "GET", "times": 2})
     for auth in ("basic", "jwt"):
         with Calls(api, connect(api, auth=auth, retries=0), "async") as calls:
             with pytest.raises(sunco_keys.TransportError, match="RemoteProtocolError") as caught:

@@ -17,6 +17,9 @@ from httpx_aiohttp import AiohttpTransport
 
 # httpcore's words for a server that closed the connection before a whole response head.
 DISCONNECTED = "Server disconnected without sending a response."
+# The longest response head line taken, as httpcore takes a whole head of up to 100 KiB (aiohttp's default, 8190
+# bytes, refused a 201 that carried a load balancer's 9 KB cookie: the key made, its secret lost).
+MAX_HEAD_LINE = 100 * 1024
 
 
 def async_transport(options: dict[str, Any]) -> httpx.AsyncBaseTransport:
@@ -30,7 +33,12 @@ def async_transport(options: dict[str, Any]) -> httpx.AsyncBaseTransport:
         connector = aiohttp.TCPConnector(
             limit=limits.max_connections or 0, keepalive_timeout=limits.keepalive_expiry, ssl=transport.ssl_context
         )
-        client = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+        client = aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            max_line_size=MAX_HEAD_LINE,
+            max_field_size=MAX_HEAD_LINE,
+        )
         # aiohttp silently sends a GET or DELETE again when a reused connection drops it (no flag for it; its
         # own test client clears this attribute too): retries are the RetryPolicy's alone, as in sync calls.
         client._retry_connection = False
@@ -42,13 +50,17 @@ def async_transport(options: dict[str, Any]) -> httpx.AsyncBaseTransport:
 
 def renamed(exc: httpx.RequestError, request: httpx.Request) -> httpx.RequestError | None:
     """httpcore's error for the aiohttp failure behind `exc`, chained to that failure (when it holds nothing of the
-    answer); None when `exc` already names it (a timeout, a cut body, an error that is not aiohttp's)."""
+    answer); None when `exc` already names it (a timeout, an error that is not aiohttp's)."""
     cause = exc.__cause__
+    failure: httpx.RequestError
+    if isinstance(cause, aiohttp.ClientPayloadError):  # a body cut short: httpx-aiohttp says ReadError
+        failure = httpx.RemoteProtocolError(str(cause), request=request)
+        failure.__cause__ = cause
+        return failure
     if not isinstance(exc, httpx.ConnectTimeout) or not isinstance(cause, aiohttp.ClientConnectionError):
         return None
     if isinstance(cause, aiohttp.ServerTimeoutError):
         return None  # a real timeout: connect (ConnectionTimeoutError) or read, already named by its kind
-    failure: httpx.RequestError
     if isinstance(cause, aiohttp.ClientConnectorError):  # refused, DNS, TLS
         failure = httpx.ConnectError(str(cause), request=request)
     elif isinstance(cause, aiohttp.ServerDisconnectedError):
