@@ -23,7 +23,7 @@ import pytest
 import sunco_keys
 from sunco_keys.api.custom_integration_api_keys import create_custom_integration_key, delete_custom_integration_key
 from sunco_keys.lib.transport import SuncoTransport
-from sunco_keys.models import IntegrationApiKey
+from sunco_keys.models import ApiKey, IntegrationApiKey, IntegrationApiKeyResponse
 from tests.support.echo import chained
 from tests.support.local import free_port
 
@@ -36,8 +36,8 @@ class Misbehaving:
     and half a header then closes, "cut-echo" does so with the request's Authorization header in that head,
     "cut-body" sends a whole head and 1 of the 100 body bytes it announces then closes, "reset" closes with an RST
     (SO_LINGER 0), "stall" answers nothing until the client hangs up; "drop-then-stop" and "429-then-stop" close or
-    answer 429 to the first request and then stop listening, so that every later connection is refused. Counts the
-    requests it read."""
+    answer 429 to the first request and then stop listening, so that every later connection is refused;
+    "non-ascii-header" answers a valid 201 with a header value in UTF-8. Counts the requests it read."""
 
     def __init__(self, behaviour: str) -> None:
         self.behaviour = behaviour
@@ -88,6 +88,10 @@ class Misbehaving:
             connection.sendall(b"HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         elif self.behaviour == "cut-head":
             connection.sendall(b"HTTP/1.1 201 Created\r\nContent-")
+        elif self.behaviour == "non-ascii-header":  # a whole, valid 201, one header value in UTF-8
+            body = b'{"key": {"id": "int_1", "displayName": "ci-bot", "secret": "new-secret"}}'
+            head = b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nX-Note: caf\xc3\xa9\r\n"
+            connection.sendall(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
         elif self.behaviour == "cut-body":
             connection.sendall(
                 b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
@@ -213,3 +217,34 @@ def test_a_hand_built_pyreqwest_transport_bounds_each_phase_by_its_client_s_time
             client.get(f"{misbehaving.url}/v2/apps/app/integrations/integration/keys")
     assert reason(caught.value).startswith("ReadTimeout: "), str(caught.value)
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("backend", ["sync-httpx", "async-aiohttp", "async-httpx"])
+@pytest.mark.parametrize("misbehaving", ["non-ascii-header"], indirect=True)
+def test_a_header_value_that_is_not_ascii_is_read(misbehaving: Misbehaving, backend: str) -> None:
+    mode, _, name = backend.partition("-")
+    options = {"sync_backend": name} if mode == "sync" else {"async_backend": name}
+    client = sunco_keys.connect(KEY_ID, SECRET, base_url=misbehaving.url, retries=0, **options)  # type: ignore[arg-type]
+    body = IntegrationApiKey(display_name="ci-bot")
+    created: object
+    if mode == "sync":
+        with client:
+            created = create_custom_integration_key.sync("app", "integration", client=client, body=body)
+    else:
+
+        async def create() -> object:
+            async with client:
+                return await create_custom_integration_key.asyncio("app", "integration", client=client, body=body)
+
+        created = asyncio.run(create())
+    assert isinstance(created, IntegrationApiKeyResponse) and isinstance(created.key, ApiKey)
+    assert created.key.secret == "new-secret"
+
+
+@pytest.mark.parametrize("misbehaving", ["non-ascii-header"], indirect=True)
+def test_pyreqwest_refuses_a_header_value_that_is_not_ascii_as_a_transport_error(misbehaving: Misbehaving) -> None:
+    """pyreqwest reads header values as text only, and raised a bare ValueError for the whole answer; it is now a
+    TransportError that says the create may have taken effect (the answer itself cannot be read through it)."""
+    error = call_fails(misbehaving.url, "sync-pyreqwest")
+    assert reason(error).startswith("RemoteProtocolError: pyreqwest cannot read the answer"), str(error)
+    assert error.may_have_taken_effect is True

@@ -86,6 +86,16 @@ class ReqwestTransport(httpx.BaseTransport):
             raise httpx_error(exc, request) from exc
         except self._theirs as exc:
             raise httpx_error(exc, request) from exc
+        except ValueError as exc:
+            if isinstance(exc, UnicodeError):
+                raise
+            # pyreqwest gives header values as text only, and fails the whole answer on one that is not visible
+            # ASCII ("failed to convert header to a str"): the answer cannot be read, though the server sent it.
+            raise httpx.RemoteProtocolError(
+                f"pyreqwest cannot read the answer: a header value is not visible ASCII ({exc}); "
+                "sync_backend='httpx' reads it",
+                request=request,
+            ) from exc
         response.stream = _Stream(response.stream, self._theirs, request)
         return response
 
