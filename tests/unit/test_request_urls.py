@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import sunco_keys
 from sunco_keys.api.custom_integration_api_keys import get_custom_integration_key, list_custom_integration_keys
 from sunco_keys.lib.paths import path_segment, with_absolute_url
+from tests.support.answering import client_answering
 
 HOSTS = st.sampled_from(
     [
@@ -189,3 +190,23 @@ def test_the_endpoints_hand_httpx_the_joined_absolute_url_sync_and_async(
         "https://acme.zendesk.com/sc/v2/apps/app%201/integrations/int%2F2/keys/..k",
         "https://other.example/x/v2/apps/app%201/integrations/int%2F2/keys",
     ]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_call_on_a_closed_client_is_refused_as_an_invalid_argument(mode: str) -> None:
+    """httpx raised a bare RuntimeError ("the client has been closed") at the call."""
+    client = client_answering(200, b'{"keys": []}')
+    args = ("app", "integration")
+    with pytest.raises(sunco_keys.InvalidArgumentError, match="this client is closed"):
+        if mode == "sync":
+            with client:
+                list_custom_integration_keys.sync(*args, client=client)
+            list_custom_integration_keys.sync(*args, client=client)
+        else:
+
+            async def twice() -> None:
+                async with client:
+                    await list_custom_integration_keys.asyncio(*args, client=client)
+                await list_custom_integration_keys.asyncio(*args, client=client)
+
+            asyncio.run(twice())

@@ -4,7 +4,7 @@ segment, joined to the base URL once."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -86,7 +86,7 @@ def sync_httpx_client(client: Client | AuthenticatedClient) -> httpx.Client:
         get = client.get_httpx_client
     except AttributeError:
         raise _not_a_client(client) from None
-    return get()
+    return _open(get())
 
 
 def async_httpx_client(client: Client | AuthenticatedClient) -> httpx.AsyncClient:
@@ -95,7 +95,20 @@ def async_httpx_client(client: Client | AuthenticatedClient) -> httpx.AsyncClien
         get = client.get_async_httpx_client
     except AttributeError:
         raise _not_a_client(client) from None
-    return get()
+    return _open(get())
+
+
+_HttpxClient = TypeVar("_HttpxClient", httpx.Client, httpx.AsyncClient)
+
+
+def _open(httpx_client: _HttpxClient) -> _HttpxClient:
+    """`httpx_client`, unless it was closed: httpx would raise a bare RuntimeError at the call. (`is True`: a stand-in
+    set with set_httpx_client, such as a MagicMock, answers anything.)"""
+    if httpx_client.is_closed is True:
+        raise invalid_argument(
+            "this client is closed (its `with` block has ended): make a new one, e.g. with sunco_keys.connect()"
+        )
+    return httpx_client
 
 
 def _not_a_client(client: object) -> Exception:
