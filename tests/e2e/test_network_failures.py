@@ -120,9 +120,9 @@ def refused_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
 
-def call_fails(url: str, backend: str, operation: str = "create") -> sunco_keys.TransportError:
-    """The TransportError a create (retried only after 429) or a delete (retried after any network failure) raises
-    against `url` through `backend`, with retries that wait 10 ms at most."""
+def call(url: str, backend: str, operation: str = "create") -> object:
+    """What a create (retried only after 429) or a delete (retried after any network failure) returns against `url`
+    through `backend`, with retries that wait 10 ms at most; whatever it raises propagates."""
     mode, _, name = backend.partition("-")
     options = {"sync_backend": name} if mode == "sync" else {"async_backend": name}
     retries = sunco_keys.RetryPolicy(backoff_factor=0.001, max_backoff=0.01)
@@ -133,17 +133,21 @@ def call_fails(url: str, backend: str, operation: str = "create") -> sunco_keys.
         kwargs: dict[str, Any] = {"body": IntegrationApiKey(display_name="ci-bot")}
     else:
         module, args, kwargs = delete_custom_integration_key, ("app", "integration", "int_1"), {}
+    if mode == "sync":
+        with client:
+            return module.sync(*args, client=client, **kwargs)
+
+    async def in_a_loop() -> object:
+        async with client:
+            return await module.asyncio(*args, client=client, **kwargs)
+
+    return asyncio.run(in_a_loop())
+
+
+def call_fails(url: str, backend: str, operation: str = "create") -> sunco_keys.TransportError:
+    """The TransportError `call` raises."""
     with pytest.raises(sunco_keys.TransportError) as caught:
-        if mode == "sync":
-            with client:
-                module.sync(*args, client=client, **kwargs)
-        else:
-
-            async def call() -> None:
-                async with client:
-                    await module.asyncio(*args, client=client, **kwargs)
-
-            asyncio.run(call())
+        call(url, backend, operation)
     return caught.value
 
 
@@ -222,21 +226,7 @@ def test_a_hand_built_pyreqwest_transport_bounds_each_phase_by_its_client_s_time
 @pytest.mark.parametrize("backend", ["sync-httpx", "async-aiohttp", "async-httpx"])
 @pytest.mark.parametrize("misbehaving", ["non-ascii-header"], indirect=True)
 def test_a_header_value_that_is_not_ascii_is_read(misbehaving: Misbehaving, backend: str) -> None:
-    mode, _, name = backend.partition("-")
-    options = {"sync_backend": name} if mode == "sync" else {"async_backend": name}
-    client = sunco_keys.connect(KEY_ID, SECRET, base_url=misbehaving.url, retries=0, **options)  # type: ignore[arg-type]
-    body = IntegrationApiKey(display_name="ci-bot")
-    created: object
-    if mode == "sync":
-        with client:
-            created = create_custom_integration_key.sync("app", "integration", client=client, body=body)
-    else:
-
-        async def create() -> object:
-            async with client:
-                return await create_custom_integration_key.asyncio("app", "integration", client=client, body=body)
-
-        created = asyncio.run(create())
+    created = call(misbehaving.url, backend)
     assert isinstance(created, IntegrationApiKeyResponse) and isinstance(created.key, ApiKey)
     assert created.key.secret == "new-secret"
 
