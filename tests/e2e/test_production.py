@@ -148,6 +148,36 @@ def test_delete_is_retried_after_gateway_errors(api: MockApi, calls: Calls, stat
         calls.get(key.id)
 
 
+def test_a_delete_whose_lost_answer_was_retried_into_a_404_says_it_may_have_taken_effect(
+    api: MockApi, calls: Calls
+) -> None:
+    key = calls.create().key
+    api.inject({"drop": True, "method": "DELETE"})  # processed (the key is gone), then the answer is lost
+    with pytest.raises(sunco_keys.NotFoundError) as caught:
+        calls.delete(key.id)
+    assert [r["status"] for r in api_requests(api, "DELETE")] == ["dropped", 404]
+    assert caught.value.may_have_taken_effect is True
+    assert "an earlier attempt reached the server" in str(caught.value)
+
+
+def test_an_error_answering_the_only_attempt_that_reached_the_server_took_no_effect(api: MockApi, calls: Calls) -> None:
+    api.inject({"status": 429, "method": "DELETE"})  # refused before processing: retried, then a real 404
+    with pytest.raises(sunco_keys.NotFoundError) as caught:
+        calls.delete(MISSING_KEY)
+    assert len(api_requests(api, "DELETE")) == 2
+    assert caught.value.may_have_taken_effect is False
+    assert "earlier attempt" not in str(caught.value)
+
+
+def test_a_server_error_may_have_taken_effect_and_keeps_its_retry_after(api: MockApi) -> None:
+    with Calls(api, connect(api, retries=None), "sync") as calls:
+        api.inject({"status": 503, "retry_after": "120", "method": "DELETE"})
+        with pytest.raises(sunco_keys.ServerError) as caught:
+            calls.delete(MISSING_KEY)
+    assert caught.value.retry_after == 120.0
+    assert caught.value.may_have_taken_effect is True
+
+
 def test_get_is_retried_after_a_dropped_connection(api: MockApi, calls: Calls) -> None:
     api.inject({"drop": True, "method": "GET"})
     assert calls.list().keys == []

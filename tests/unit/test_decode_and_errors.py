@@ -164,6 +164,19 @@ def test_each_status_maps_to_its_exception(status: int, kind: type[sunco_keys.Ap
 
 
 @pytest.mark.parametrize(
+    ("status", "earlier", "expected"), [(404, False, False), (404, True, True), (500, False, True)]
+)
+def test_an_api_error_may_have_taken_effect_after_a_5xx_or_an_earlier_attempt_that_reached_the_server(
+    status: int, earlier: bool, expected: bool
+) -> None:
+    request = httpx.Request("DELETE", "https://api.smooch.io/v2/apps/a/integrations/b/keys/int_1")
+    error = error_for(httpx.Response(status, content=b"{}"), request, earlier_attempt_reached=earlier)
+    assert error.may_have_taken_effect is expected
+    assert ("an earlier attempt reached the server" in str(error)) is earlier
+    assert pickle.loads(pickle.dumps(error)).may_have_taken_effect is expected
+
+
+@pytest.mark.parametrize(
     ("value", "seconds"),
     [
         ("7", 7.0),
@@ -174,9 +187,12 @@ def test_each_status_maps_to_its_exception(status: int, kind: type[sunco_keys.Ap
         ("9" * 300, float("9" * 300)),  # large, still a float: kept
     ],
 )
-def test_rate_limit_error_carries_retry_after(value: str | None, seconds: float | None) -> None:
-    error = api_error(429, b"{}", {"Retry-After": value} if value else None)
-    assert isinstance(error, sunco_keys.RateLimitError)
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_rate_limit_or_server_error_carries_retry_after(
+    value: str | None, seconds: float | None, status: int
+) -> None:
+    error = api_error(status, b"{}", {"Retry-After": value} if value else None)
+    assert isinstance(error, sunco_keys.RateLimitError if status == 429 else sunco_keys.ServerError)
     assert error.retry_after == seconds
 
 
@@ -506,7 +522,8 @@ def test_every_api_error_survives_pickling(status: int) -> None:
     assert type(back) is type(error) and str(back) == str(error) and back.args == error.args
     assert (back.status_code, back.method, back.path) == (error.status_code, error.method, error.path)
     assert [(e.code, e.title) for e in back.errors] == [("c1", "first")]
-    assert getattr(back, "retry_after", None) == (7.0 if status == 429 else None)
+    assert back.retry_after == 7.0
+    assert back.may_have_taken_effect is error.may_have_taken_effect is (status >= 500)
 
 
 def test_a_member_left_out_is_still_unset_after_pickling() -> None:

@@ -114,6 +114,10 @@ class ResponseDecodeError(SuncoKeysError):
 class ApiError(SuncoKeysError):
     """The API answered with a non-2xx status; `errors` holds its parsed error list (code, title).
 
+    `retry_after`: the seconds to wait that the answer's Retry-After header gave (a 429's or a 503's), if any.
+    `may_have_taken_effect`: True for a 5xx (the server failed, maybe part-way; a gateway may have lost the answer
+    of a request done) and when an earlier attempt of the call reached the server (`earlier_attempt_reached`,
+    its answer lost or a 502/503/504): a retried DELETE answered 404 may be 404 because that attempt deleted the key.
     The message shows the errors (at most SUMMARY_LIMIT characters of them) or the start of the body, with each
     value of `hide` masked (redaction.sent_secrets: the request's credentials, should the server echo them).
     """
@@ -130,18 +134,23 @@ class ApiError(SuncoKeysError):
         body: bytes = b"",
         *,
         hide: Sequence[str] = (),
+        retry_after: float | None = None,
+        earlier_attempt_reached: bool = False,
     ) -> None:
         self.status_code = status_code
         self.errors = errors
         self.method = method
         self.path = path
+        self.retry_after = retry_after
+        self.may_have_taken_effect = earlier_attempt_reached or 500 <= status_code <= 599
         listed = "; ".join(f"{e.code}: {e.title}" for e in errors)
         summary = clipped(scrubbed(listed, hide), self.SUMMARY_LIMIT) or f"body starts {excerpt(body, 120, hide)!r}"
         try:
             phrase = HTTPStatus(status_code).phrase
         except ValueError:
             phrase = "Unknown Status"
-        super().__init__(f"{status_code} {phrase} from {method} {path}: {summary}")
+        earlier = "; an earlier attempt reached the server: the request may have taken effect"
+        super().__init__(f"{status_code} {phrase} from {method} {path}: {summary}{earlier * earlier_attempt_reached}")
 
 
 class BadRequestError(ApiError):
@@ -179,13 +188,9 @@ class RateLimitError(ApiError):
 
     status = 429
 
-    def __init__(self, *args: object, retry_after: float | None = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.retry_after = retry_after
-
 
 class ServerError(ApiError):
-    """5xx: a server-side failure, still after any retries."""
+    """5xx: a server-side failure, still after any retries; it may have taken effect (`may_have_taken_effect`)."""
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {
@@ -263,14 +268,20 @@ def request_path(request: httpx.Request) -> str:
     return request.url.raw_path.partition(b"?")[0].decode("ascii")
 
 
-def error_for(response: httpx.Response, request: httpx.Request) -> ApiError:
+def error_for(response: httpx.Response, request: httpx.Request, *, earlier_attempt_reached: bool = False) -> ApiError:
     """The typed exception for a non-2xx response whose body has been read; the request's credentials masked."""
     status = response.status_code
     hide = sent_secrets(request)
-    args = (status, parse_errors(response.content, hide), request.method, request_path(request), response.content)
-    if status == 429:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        return RateLimitError(*args, retry_after=retry_after, hide=hide)
-    if 500 <= status <= 599:
-        return ServerError(*args, hide=hide)
-    return _BY_STATUS.get(status, ApiError)(*args, hide=hide)
+    kind = (
+        RateLimitError if status == 429 else ServerError if 500 <= status <= 599 else _BY_STATUS.get(status, ApiError)
+    )
+    return kind(
+        status,
+        parse_errors(response.content, hide),
+        request.method,
+        request_path(request),
+        response.content,
+        hide=hide,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        earlier_attempt_reached=earlier_attempt_reached,
+    )

@@ -40,6 +40,8 @@ UNAVAILABLE = (429, 502, 503, 504)
 _ATTEMPT = "sunco_keys.attempt"
 # Set once an attempt may have taken effect: it reached the server and was not answered 429.
 _REACHED = "sunco_keys.reached"
+# Whether an attempt before the current one had: the answer to a later one does not say what it did.
+_REACHED_BEFORE = "sunco_keys.reached_before"
 # httpx's names (on every backend: lib/aiohttp_backend.py, lib/reqwest.py) for failures before any byte was sent.
 UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol, httpx.ProxyError)
 ASYNC_BACKENDS = ("aiohttp", "httpx")
@@ -111,6 +113,7 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def _before(self, request: httpx.Request) -> None:
         attempt = request.extensions.get(_ATTEMPT, 0) + 1
         request.extensions[_ATTEMPT] = attempt
+        request.extensions[_REACHED_BEFORE] = bool(request.extensions.get(_REACHED))
         if attempt > 1:
             retry = request.extensions.get("retry")
             limit = f" of {retry.total + 1}" if retry is not None else ""
@@ -304,7 +307,7 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if response.status_code < 200:  # a 1xx as the final answer: h11 refuses it as a protocol error, aiohttp not
             reason = f"RemoteProtocolError: the final answer's status is {response.status_code}, an interim one"
             raise TransportError(request.method, request_path(request), reason, may_have_taken_effect=True)
-        raise error_for(response, request)
+        raise error_for(response, request, earlier_attempt_reached=bool(request.extensions.get(_REACHED_BEFORE)))
 
     @staticmethod
     def _failed(request: httpx.Request, exc: httpx.RequestError) -> TransportError:
