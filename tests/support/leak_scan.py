@@ -1,8 +1,9 @@
 """A pytest plugin that fails any test whose captured output, log records or failure text contains a canary secret.
 
-The whole suite runs with canary credentials (the local server's key secret, the package index password); every
-secret the local server creates carries `KEY_SECRET_MARKER`. After each phase of each test, everything pytest
-captured for it (stdout, stderr, log records at every level, the failure report) is searched for them.
+The whole suite runs with canary credentials (the local server's key secret, the package index password, the
+proxy's password); every secret the local server creates carries `KEY_SECRET_MARKER`. After each phase of each
+test, everything pytest captured for it (stdout, stderr, log records at every level, the failure report) is
+searched for them.
 """
 
 from __future__ import annotations

@@ -23,10 +23,16 @@ def options(client: sunco_keys.Client) -> dict[str, object]:
     return client._httpx_args
 
 
+PROXY_VARIABLES = [f"{scheme}_proxy" for scheme in ("http", "https", "all", "no")]
+
+
 @pytest.fixture(autouse=True)
 def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("SUNCO_KEY_ID", "SUNCO_KEY_SECRET", "SUNCO_BASE_URL"):
+    for name in ("SUNCO_KEY_ID", "SUNCO_KEY_SECRET", "SUNCO_BASE_URL", "REQUEST_METHOD"):
         monkeypatch.delenv(name, raising=False)
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
 
 
 def test_returns_the_generated_client_with_basic_auth_by_default() -> None:
@@ -351,3 +357,89 @@ def test_async_clients_drop_server_cookies_too() -> None:
 
     asyncio.run(twice())
     assert sent == [None, None]
+
+
+# --- proxies ---------------------------------------------------------------------------------------------------------
+
+
+def proxy_of(client: sunco_keys.Client) -> str | None:
+    """The proxy URL the client's transport sends through (without credentials), or None."""
+    transport = options(client)["transport"]
+    assert isinstance(transport, SuncoTransport)
+    return None if transport.proxy is None else str(transport.proxy.url)
+
+
+@pytest.mark.parametrize(
+    ("environment", "kwargs", "expected"),
+    [
+        ({}, {}, None),
+        ({"HTTPS_PROXY": "http://proxy.corp:3128"}, {}, "http://proxy.corp:3128"),
+        ({"https_proxy": "http://lower.corp:3128"}, {}, "http://lower.corp:3128"),
+        ({"ALL_PROXY": "http://all.corp:3128"}, {}, "http://all.corp:3128"),
+        ({"HTTPS_PROXY": "https://tls.corp:8443", "ALL_PROXY": "http://all.corp:3128"}, {}, "https://tls.corp:8443"),
+        ({"HTTPS_PROXY": "proxy.corp:3128"}, {}, "http://proxy.corp:3128"),  # host:port, as curl reads it
+        ({"HTTP_PROXY": "http://plain.corp:3128"}, {}, None),  # for http:// URLs only
+        ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "api.smooch.io"}, {}, None),
+        ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": ".smooch.io"}, {}, None),
+        ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "*"}, {}, None),
+        ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "zendesk.com"}, {}, "http://proxy.corp:3128"),
+        ({"HTTPS_PROXY": "http://proxy.corp:3128"}, {"trust_env": False}, None),
+        ({"HTTPS_PROXY": "http://proxy.corp:3128"}, {"proxy": "http://given.corp:8080"}, "http://given.corp:8080"),
+        ({"HTTPS_PROXY": "socks5://proxy.corp:1080"}, {"proxy": "http://given.corp:8080"}, "http://given.corp:8080"),
+        ({"NO_PROXY": "*"}, {"proxy": "http://given.corp:8080"}, "http://given.corp:8080"),
+        ({"HTTP_PROXY": "http://proxy.corp:3128"}, {"base_url": "http://127.0.0.1:8080"}, None),  # loopback
+        ({"ALL_PROXY": "http://proxy.corp:3128"}, {"base_url": "http://localhost:8080"}, None),
+        ({}, {"base_url": "http://127.0.0.1:8080", "proxy": "http://127.0.0.1:3128"}, "http://127.0.0.1:3128"),
+    ],
+)
+def test_the_proxy_is_the_one_given_else_the_environment_s_for_the_api_s_host(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], kwargs: dict[str, Any], expected: str | None
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert proxy_of(sunco_keys.connect("app_1", SECRET, **kwargs)) == expected
+
+
+def test_the_proxy_s_credentials_are_kept_apart_from_its_url_and_out_of_every_repr() -> None:
+    client = sunco_keys.connect("app_1", SECRET, proxy=f"http://me:{SECRET}x@proxy.corp:3128")
+    transport = options(client)["transport"]
+    assert isinstance(transport, SuncoTransport) and transport.proxy is not None
+    assert transport.proxy.auth == ("me", f"{SECRET}x") and SECRET not in str(transport.proxy.url)
+    for shown in (repr(client), repr(transport), repr(transport.proxy)):
+        assert SECRET not in shown
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "environment", "message"),
+    [
+        ({"proxy": 3128}, {}, "proxy must be a str"),
+        ({"proxy": f"socks5://me:{SECRET}@proxy.corp:1080"}, {}, "proxy must be an http:// or https:// URL"),
+        ({"proxy": f"http://me:{SECRET}@proxy.corp:99999"}, {}, "proxy must name a host, and a port"),
+        ({"proxy": f"http://me:{SECRET}@[::1"}, {}, "proxy must be an http:// or https:// URL"),
+        ({"proxy": "http://"}, {}, "proxy must name a host"),
+        ({}, {"HTTPS_PROXY": f"socks5h://me:{SECRET}@proxy.corp:1080"}, "the environment's HTTPS_PROXY must be"),
+        ({}, {"ALL_PROXY": f"ftp://me:{SECRET}@proxy.corp"}, "the environment's ALL_PROXY must be"),
+        ({"trust_env": "yes"}, {}, "trust_env must be True or False"),
+    ],
+)
+def test_a_bad_proxy_is_refused_without_quoting_its_credentials(
+    monkeypatch: pytest.MonkeyPatch, kwargs: dict[str, Any], environment: dict[str, str], message: str
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(sunco_keys.InvalidArgumentError, match=message) as caught:
+        sunco_keys.connect("app_1", SECRET, **kwargs)
+    assert SECRET not in str(caught.value) and caught.value.__cause__ is None
+
+
+@pytest.mark.parametrize("proxy", [f"socks5://me:{SECRET}@proxy.corp:1080", f"http://me:{SECRET}@[::1", 3128])
+def test_a_transport_made_by_hand_refuses_a_proxy_no_backend_can_use(proxy: object) -> None:
+    with pytest.raises(sunco_keys.InvalidArgumentError, match="proxy must be a") as caught:
+        SuncoTransport(proxy=proxy)
+    assert SECRET not in str(caught.value) and caught.value.__cause__ is None
+
+
+def test_a_transport_made_by_hand_takes_a_proxy_url_or_an_httpx_proxy() -> None:
+    assert str(SuncoTransport(proxy="http://proxy.corp:3128").proxy.url) == "http://proxy.corp:3128"  # type: ignore[union-attr]
+    given = httpx.Proxy("https://proxy.corp:8443")
+    assert SuncoTransport(proxy=given).proxy is given

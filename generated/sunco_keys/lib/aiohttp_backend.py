@@ -9,10 +9,12 @@ happened, as httpcore does, so that a TransportError says the same on every back
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import aiohttp
 import httpx
+from aiohttp.client_middlewares import ClientHandlerType, ClientMiddlewareType
 from httpx_aiohttp import AiohttpTransport
 
 # httpcore's words for a server that closed the connection before a whole response head.
@@ -23,8 +25,18 @@ MAX_HEAD_LINE = 100 * 1024
 
 
 def async_transport(options: dict[str, Any]) -> httpx.AsyncBaseTransport:
-    """httpx-aiohttp's transport with httpx's pool limits, keep-alive expiry and TLS settings (`options` are
+    """httpx-aiohttp's transport with httpx's pool limits, keep-alive expiry, TLS settings and proxy (`options` are
     httpx.AsyncHTTPTransport's), no cookie jar, and no retry of aiohttp's own."""
+    proxy: httpx.Proxy | None = options.get("proxy")
+    middlewares: tuple[ClientMiddlewareType, ...] = ()
+    if proxy is not None and proxy.auth:
+        # httpx-aiohttp would hand aiohttp the credentials as a BasicAuth, which aiohttp deprecates: they go as the
+        # header instead, among the proxy's headers (sent in a tunnel's CONNECT), and in a request the proxy forwards.
+        user, password = proxy.auth
+        authorization = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        proxy = httpx.Proxy(proxy.url, headers={**proxy.headers, "Proxy-Authorization": authorization})
+        options = {**options, "proxy": proxy}
+        middlewares = (_proxy_authorization(authorization),)
     transport = AiohttpTransport(**options)
     limits: httpx.Limits = transport.limits
 
@@ -38,6 +50,7 @@ def async_transport(options: dict[str, Any]) -> httpx.AsyncBaseTransport:
             cookie_jar=aiohttp.DummyCookieJar(),
             max_line_size=MAX_HEAD_LINE,
             max_field_size=MAX_HEAD_LINE,
+            middlewares=middlewares,
         )
         # aiohttp silently sends a GET or DELETE again when a reused connection drops it (no flag for it; its
         # own test client clears this attribute too): retries are the RetryPolicy's alone, as in sync calls.
@@ -48,11 +61,26 @@ def async_transport(options: dict[str, Any]) -> httpx.AsyncBaseTransport:
     return transport
 
 
+def _proxy_authorization(value: str) -> ClientMiddlewareType:
+    """Adds the proxy's Proxy-Authorization to a plain-http request it forwards (aiohttp sends the proxy's headers
+    only in a tunnel's CONNECT); never to a request inside a tunnel, which the API itself reads."""
+
+    async def authorized(request: aiohttp.ClientRequest, handler: ClientHandlerType) -> aiohttp.ClientResponse:
+        if request.proxy is not None and not request.is_ssl():
+            request.headers["Proxy-Authorization"] = value
+        return await handler(request)
+
+    return authorized
+
+
 def renamed(exc: httpx.RequestError, request: httpx.Request) -> httpx.RequestError | None:
     """httpcore's error for the aiohttp failure behind `exc`, chained to that failure (when it holds nothing of the
-    answer); None when `exc` already names it (a timeout, an error that is not aiohttp's)."""
+    answer or of the credentials); None when `exc` already names it (a timeout, an error that is not aiohttp's)."""
     cause = exc.__cause__
     failure: httpx.RequestError
+    if isinstance(cause, aiohttp.ClientHttpProxyError):  # the proxy refused the tunnel (a 407, a 502): not sent
+        # Chained to nothing: its request_info holds the tunnel request's headers, Proxy-Authorization too.
+        return httpx.ProxyError(f"the proxy answered {cause.status} {cause.message}", request=request)
     if isinstance(cause, aiohttp.ClientPayloadError):  # a body cut short: httpx-aiohttp says ReadError
         failure = httpx.RemoteProtocolError(str(cause), request=request)
         failure.__cause__ = cause
@@ -61,7 +89,7 @@ def renamed(exc: httpx.RequestError, request: httpx.Request) -> httpx.RequestErr
         return None
     if isinstance(cause, aiohttp.ServerTimeoutError):
         return None  # a real timeout: connect (ConnectionTimeoutError) or read, already named by its kind
-    if isinstance(cause, aiohttp.ClientConnectorError):  # refused, DNS, TLS
+    if isinstance(cause, aiohttp.ClientConnectorError):  # refused, DNS, TLS; the proxy's included
         failure = httpx.ConnectError(str(cause), request=request)
     elif isinstance(cause, aiohttp.ServerDisconnectedError):
         # Chained to nothing: aiohttp's text quotes the head cut short, which an echoing server fills with the

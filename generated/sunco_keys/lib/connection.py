@@ -14,7 +14,7 @@ from ..client import Client
 from .auth import JWT_SCOPES, BasicAuth, JwtAuth
 from .body_limits import ACCEPT_ENCODING
 from .errors import InvalidArgumentError
-from .transport import RetryPolicy, SuncoTransport
+from .transport import RetryPolicy, SuncoTransport, checked_proxy
 
 REGIONS = {"us": "https://api.smooch.io", "eu": "https://api.eu-1.smooch.io"}
 ZENDESK_URL = "https://{subdomain}.zendesk.com/sc"
@@ -43,6 +43,8 @@ def connect(
     verify: bool | str | os.PathLike[str] | ssl.SSLContext = True,
     async_backend: Literal["aiohttp", "httpx"] = "aiohttp",
     sync_backend: Literal["httpx", "pyreqwest"] = "httpx",
+    proxy: str | None = None,
+    trust_env: bool = True,
 ) -> Client:
     """A generated `Client` with credentials, retries and typed errors configured; usable sync, async, as a context manager.
 
@@ -53,7 +55,9 @@ def connect(
     aiohttp's connection pool (`async_backend="aiohttp"`, ~8x the throughput of 200 concurrent calls) or httpx's own.
     Sync calls go through httpx's own transport, or pyreqwest's (`sync_backend="pyreqwest"`: ~0.7x the time per call;
     verify True or False only; a slow answer is bounded by the sum of the timeout's phases, lib/reqwest.py).
-    As with every Client, no cookie a server sets is kept (lib/cookies.py).
+    As with every Client, no cookie a server sets is kept (lib/cookies.py). `proxy`: an http:// or https:// proxy URL
+    (credentials in it are sent as Proxy-Authorization and never shown); with none, and `trust_env`, the proxy the
+    environment gives (HTTPS_PROXY, ALL_PROXY, NO_PROXY..., as urllib reads them) unless the host is loopback.
     """
     key_id = key_id if key_id is not None else os.environ.get(KEY_ID_ENV)
     secret = secret if secret is not None else os.environ.get(SECRET_ENV)
@@ -64,15 +68,23 @@ def connect(
     _check_credential("secret", secret)
     assert isinstance(key_id, str) and isinstance(secret, str)
     url, limits, signer = _base_url(region, subdomain, base_url), _timeout(timeout), _auth(auth, scope, key_id, secret)
+    if not isinstance(trust_env, bool):
+        raise InvalidArgumentError(f"trust_env must be True or False, got {type(trust_env).__name__}")
     transport = SuncoTransport(
-        _policy(retries), async_backend=async_backend, sync_backend=sync_backend, timeout=limits, verify=_verify(verify)
+        _policy(retries),
+        async_backend=async_backend,
+        sync_backend=sync_backend,
+        timeout=limits,
+        verify=_verify(verify),
+        proxy=_proxy(proxy, trust_env, url),
+        trust_env=trust_env,
     )
     return Client(
         base_url=url,
         timeout=limits,
         raise_on_unexpected_status=True,
         headers={"Accept-Encoding": ACCEPT_ENCODING},  # the codings whose decoded size the transport bounds
-        httpx_args={"auth": signer, "transport": transport},
+        httpx_args={"auth": signer, "transport": transport, "trust_env": trust_env},
     )
 
 
@@ -167,6 +179,36 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _proxy(proxy: object, trust_env: bool, base_url: str) -> httpx.Proxy | None:
+    """The proxy to send every request through: `proxy`, else the environment's for `base_url` (if trusted)."""
+    if proxy is not None:
+        return checked_proxy(proxy)
+    if not trust_env:
+        return None
+    variable, value = _environment_proxy(httpx.URL(base_url))
+    if value is None:
+        return None
+    return checked_proxy(value if "://" in value else f"http://{value}", variable)  # "host:port", as curl reads it
+
+
+def _environment_proxy(url: httpx.URL) -> tuple[str, str | None]:
+    """The variable naming the environment's proxy for `url`, and its value (None: no proxy for it).
+
+    As in urllib (and httpx, and requests): `<scheme>_proxy` then `all_proxy`, in lower or upper case, and
+    `no_proxy`'s exceptions. A loopback host is never sent to one (as Go's net/http decides): the local server is
+    reachable only from here, and a proxy set for the machine's outbound traffic would not reach it.
+    """
+    # proxy_bypass reads no_proxy from the environment whenever it sets a proxy, on every platform (as requests does).
+    from urllib.request import getproxies_environment, proxy_bypass
+
+    proxies = getproxies_environment()
+    scheme = url.scheme if proxies.get(url.scheme) else "all"
+    value = proxies.get(scheme)
+    if not value or _is_loopback(url.host) or proxy_bypass(url.host):
+        return "", None
+    return f"the environment's {scheme.upper()}_PROXY", value
 
 
 def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:

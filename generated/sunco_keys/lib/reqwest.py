@@ -24,15 +24,18 @@ KEEPALIVE_EXPIRY = 5.0
 # that closed the connection before a whole answer.
 CONNECTING = "client error (Connect)"
 HUNG_UP = "connection closed before message completed"
+# How hyper's last cause begins when a proxy refused the tunnel (CONNECT) to the API: httpx names that ProxyError.
+TUNNEL_REFUSED = "tunnel error"
 
 
-def sync_transport(verify: bool, timeout: httpx.Timeout) -> httpx.BaseTransport:
+def sync_transport(verify: bool, timeout: httpx.Timeout, proxy: httpx.Proxy | None = None) -> httpx.BaseTransport:
     """pyreqwest's httpx transport on a client that, like httpx's own, follows no redirect, reads no proxy from the
-    environment, decodes no body (lib/body_limits.py does, bounded), keeps no cookie, and trusts certifi's CAs
-    (as httpx does; rustls adds the system's) unless `verify` is False."""
+    environment (only `proxy`, if given), decodes no body (lib/body_limits.py does, bounded), keeps no cookie, and
+    trusts certifi's CAs (as httpx does; rustls adds the system's) unless `verify` is False."""
     import certifi
     from pyreqwest.client import SyncClientBuilder
     from pyreqwest.compatibility.httpx import SyncHttpxTransport
+    from pyreqwest.proxy import ProxyBuilder
 
     builder = (
         SyncClientBuilder()
@@ -54,6 +57,9 @@ def sync_transport(verify: bool, timeout: httpx.Timeout) -> httpx.BaseTransport:
         builder = builder.read_timeout(timedelta(seconds=timeout.read))
     if timeout.pool is not None:
         builder = builder.pool_timeout(timedelta(seconds=timeout.pool))
+    if proxy is not None:
+        through = ProxyBuilder.all(str(proxy.url))  # httpx.Proxy keeps the credentials apart from its URL
+        builder = builder.proxy(through.basic_auth(*proxy.auth) if proxy.auth else through)
     if verify:
         with open(certifi.where(), "rb") as bundle:
             builder = builder.add_root_certificate_pem(bundle.read())
@@ -127,7 +133,8 @@ def httpx_error(exc: Exception, request: httpx.Request) -> httpx.RequestError:
 
     pyreqwest names a body cut short a decoding error (and its transport makes that httpx.DecodingError, which is not
     retried); with every decoding switched off above, such an error can only be a broken answer: RemoteProtocolError.
-    It also names ConnectError and ConnectTimeoutError failures after the connection was made (hyper's "SendRequest",
+    A tunnel the proxy refused is a ProxyError, as httpx names it. It also names ConnectError and ConnectTimeoutError
+    failures after the connection was made (hyper's "SendRequest",
     a read timeout waiting for the answer): only one that says it came from connecting keeps the name; otherwise a
     server that hung up before answering is a RemoteProtocolError, a reset a ReadError and a timeout a ReadTimeout, as
     httpcore names them. For a POST this matters: a connect failure means "never sent" (TransportError's
@@ -153,6 +160,8 @@ def httpx_error(exc: Exception, request: httpx.Request) -> httpx.RequestError:
         kind = httpx.ReadTimeout
     elif kind is httpx.ConnectError and CONNECTING not in causes:
         kind = httpx.RemoteProtocolError if HUNG_UP in causes else httpx.ReadError
+    elif kind is httpx.ConnectError and causes[-1].startswith(TUNNEL_REFUSED):  # not a proxy it could not reach
+        kind = httpx.ProxyError
     return kind(_said(cause), request=request)  # named by `kind` alone: pyreqwest's own name may say otherwise
 
 

@@ -26,7 +26,7 @@ import httpx
 
 from .body_limits import aread, read
 from .errors import InvalidArgumentError, TransportError, error_for, request_path
-from .redaction import scrubbed, sent_secrets
+from .redaction import HIDDEN_EXTENSION, Hidden, scrubbed, sent_secrets
 
 if TYPE_CHECKING:
     from httpx_retries import Retry
@@ -168,7 +168,8 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         from .reqwest import sync_transport
 
         # pyreqwest bounds each phase per client, not per request: by the timeout given, else by the first call's.
-        return sync_transport(self._options.get("verify", True), self._timeout or _timeout_of(request))
+        timeout = self._timeout or _timeout_of(request)
+        return sync_transport(self._options.get("verify", True), timeout, self._options.get("proxy"))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._async is None:
@@ -236,6 +237,24 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
             await transport.aclose()
 
 
+def checked_proxy(proxy: object, name: str = "proxy") -> httpx.Proxy:
+    """`proxy` (a URL, as str or httpx.URL, or an httpx.Proxy) as an httpx.Proxy every backend can use: http or
+    https, to a host and a valid port. The messages call it `name` and never quote it: its user information may
+    hold a password."""
+    if not isinstance(proxy, str | httpx.URL | httpx.Proxy):
+        raise InvalidArgumentError(f"{name} must be a str (an http:// or https:// URL), got {type(proxy).__name__}")
+    try:
+        checked = proxy if isinstance(proxy, httpx.Proxy) else httpx.Proxy(proxy)
+    except (ValueError, httpx.InvalidURL):  # ValueError: a scheme httpx does not proxy
+        checked = None
+    if checked is None or checked.url.scheme not in ("http", "https"):
+        raise InvalidArgumentError(f"{name} must be an http:// or https:// URL (SOCKS proxies are not supported)")
+    port = checked.url.port
+    if not checked.url.host or (port is not None and not 0 < port < 65536):
+        raise InvalidArgumentError(f"{name} must name a host, and a port (if any) from 1 to 65535")
+    return checked
+
+
 def _timeout_of(request: httpx.Request) -> httpx.Timeout:
     """The timeout httpx put on `request` (its client's, unless the call gave one); none if it put none."""
     phases = request.extensions.get("timeout")
@@ -255,7 +274,11 @@ def _running_loop() -> object:
 
 
 class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """The transport `connect()` installs: retries by `policy` (None: no retries), then typed errors."""
+    """The transport `connect()` installs: retries by `policy` (None: no retries), then typed errors.
+
+    `transport_options` are httpx's transports' (verify, proxy...); `proxy` goes through checked_proxy, applies on
+    every backend, and its credentials are masked in errors as the request's own are.
+    """
 
     def __init__(
         self,
@@ -281,6 +304,12 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 "sync_backend='pyreqwest' takes verify=True or False only: pyreqwest can add CAs to the ones it "
                 "trusts, not trust a given bundle or SSLContext alone; use sync_backend='httpx' for that"
             )
+        proxy = transport_options.get("proxy")
+        if proxy is not None:
+            transport_options["proxy"] = proxy = checked_proxy(proxy)
+        # The proxy's credentials, masked wherever the request's own are (should the proxy echo them in an answer).
+        self._hidden = Hidden((f"{proxy.auth[0]}:{proxy.auth[1]}", proxy.auth[1]) if proxy and proxy.auth else ())
+        self.proxy: httpx.Proxy | None = proxy  # every request goes through it (its repr masks the password)
         self.policy = policy
         self._attempts = _Attempts(transport_options, async_backend, sync_backend, timeout)
         self._retrying: Any = None
@@ -294,7 +323,13 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return f"SuncoTransport(policy={self.policy!r})"
 
     def _prepare(self, request: httpx.Request) -> None:
-        assert self.policy is not None
+        """Hand the request the proxy's credentials to mask, and the retry rule of its method."""
+        if self._hidden:
+            request.extensions[HIDDEN_EXTENSION] = Hidden(
+                (*request.extensions.get(HIDDEN_EXTENSION, ()), *self._hidden)
+            )
+        if self._retrying is None or self.policy is None:
+            return
         rule = self._rules.get(request.method)
         if rule is None:
             rule = self._rules[request.method] = self.policy.retry_for(request.method)
@@ -321,11 +356,11 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return error
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._prepare(request)
         try:
             if self._retrying is None:
                 response = self._attempts.handle_request(request)
             else:
-                self._prepare(request)
                 response = self._retrying.handle_request(request)
         except httpx.RequestError as exc:
             failure = exc
@@ -334,11 +369,11 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         raise self._failed(request, failure)  # out of the except block: chained only as _failed decides
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._prepare(request)
         try:
             if self._retrying is None:
                 response = await self._attempts.handle_async_request(request)
             else:
-                self._prepare(request)
                 response = await self._retrying.handle_async_request(request)
         except httpx.RequestError as exc:
             failure = exc
