@@ -5,6 +5,7 @@ import httpx
 from attrs import define, evolve, field
 
 from .lib.cookies import server_cookies_ignored
+from .lib.paths import aenter_httpx_client, enter_httpx_client
 
 
 @define
@@ -90,8 +91,8 @@ class Client:
         return self._client
 
     def __enter__(self) -> Self:
-        """Enter a context manager for self.client—you cannot enter twice (see httpx docs)"""
-        self.get_httpx_client().__enter__()
+        """Enter a context manager for self.client, closed at its end (lib.paths.enter_httpx_client)"""
+        enter_httpx_client(self.get_httpx_client())
         return self
 
     def __exit__(self, *args: Any, **kwargs: Any) -> None:
@@ -121,8 +122,8 @@ class Client:
         return self._async_client
 
     async def __aenter__(self) -> Self:
-        """Enter a context manager for underlying httpx.AsyncClient—you cannot enter twice (see httpx docs)"""
-        await self.get_async_httpx_client().__aenter__()
+        """Enter a context manager for underlying httpx.AsyncClient, closed at its end (lib.paths.aenter_httpx_client)"""
+        await aenter_httpx_client(self.get_async_httpx_client())
         return self
 
     async def __aexit__(self, *args: Any, **kwargs: Any) -> None:
@@ -221,8 +222,8 @@ class AuthenticatedClient:
         return self._client
 
     def __enter__(self) -> Self:
-        """Enter a context manager for self.client—you cannot enter twice (see httpx docs)"""
-        self.get_httpx_client().__enter__()
+        """Enter a context manager for self.client, closed at its end (lib.paths.enter_httpx_client)"""
+        enter_httpx_client(self.get_httpx_client())
         return self
 
     def __exit__(self, *args: Any, **kwargs: Any) -> None:
@@ -253,8 +254,8 @@ class AuthenticatedClient:
         return self._async_client
 
     async def __aenter__(self) -> Self:
-        """Enter a context manager for underlying httpx.AsyncClient—you cannot enter twice (see httpx docs)"""
-        await self.get_async_httpx_client().__aenter__()
+        """Enter a context manager for underlying httpx.AsyncClient, closed at its end (lib.paths.aenter_httpx_client)"""
+        await aenter_httpx_client(self.get_async_httpx_client())
         return self
 
     async def __aexit__(self, *args: Any, **kwargs: Any) -> None:

@@ -568,6 +568,42 @@ def test_client_works_as_a_context_manager_sync_and_async(api: MockApi) -> None:
     asyncio.run(use())
 
 
+def test_a_client_already_used_can_still_be_used_as_a_context_manager(api: MockApi) -> None:
+    """httpx refuses to enter a client a call has opened (a bare RuntimeError); the with block only closes it here."""
+    client = connect(api)
+    list_custom_integration_keys.sync(api.app_id, api.integration_id, client=client)
+    with client:
+        assert list_custom_integration_keys.sync(api.app_id, api.integration_id, client=client) is not None
+    assert client.get_httpx_client().is_closed
+
+    async def use() -> bool:
+        client = connect(api)
+        await list_custom_integration_keys.asyncio(api.app_id, api.integration_id, client=client)
+        async with client:
+            assert await list_custom_integration_keys.asyncio(api.app_id, api.integration_id, client=client)
+        return client.get_async_httpx_client().is_closed
+
+    assert asyncio.run(use())
+
+
+def test_entering_a_client_whose_with_block_has_ended_says_it_is_closed(api: MockApi) -> None:
+    client = connect(api)
+    with client:
+        pass
+    with pytest.raises(sunco_keys.InvalidArgumentError, match="this client is closed"), client:
+        pass
+
+    async def use() -> None:
+        client = connect(api)
+        async with client:
+            pass
+        with pytest.raises(sunco_keys.InvalidArgumentError, match="this client is closed"):
+            async with client:
+                pass
+
+    asyncio.run(use())
+
+
 # --- cookies -------------------------------------------------------------------------------------------------------
 
 

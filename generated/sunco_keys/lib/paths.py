@@ -111,6 +111,24 @@ def _open(httpx_client: _HttpxClient) -> _HttpxClient:
     return httpx_client
 
 
+def enter_httpx_client(httpx_client: httpx.Client) -> None:
+    """Enter `httpx_client` for its Client's `with` block: InvalidArgumentError once it is closed; nothing more when
+    a call (or an outer `with`) has opened it already, which httpx refuses with a bare RuntimeError. The block's end
+    closes it either way."""
+    try:
+        _open(httpx_client).__enter__()
+    except RuntimeError:  # "Cannot open a client instance more than once"
+        pass
+
+
+async def aenter_httpx_client(httpx_client: httpx.AsyncClient) -> None:
+    """enter_httpx_client for an async Client's `async with` block."""
+    try:
+        await _open(httpx_client).__aenter__()
+    except RuntimeError:
+        pass
+
+
 def _not_a_client(client: object) -> Exception:
     return invalid_argument(
         f"client must be a sunco_keys Client (sunco_keys.connect() gives one), not {type(client).__name__}"
