@@ -18,7 +18,9 @@ Order of work, so that the usual failures leave the index untouched:
   0. refuse a build from uncommitted sources: in a git checkout, generated/ and what it is generated from
      (openapi.yaml, generator-config.yaml, templates/, scripts/generate.py) must match HEAD, untracked files
      included, so that every published version can be rebuilt from a commit;
-  1. check dist/: exactly one wheel and one sdist of sunco-keys at the version of openapi.yaml;
+  1. check dist/: exactly one wheel and one sdist of sunco-keys at the version of openapi.yaml, built from
+     generated/ as it is now (every file they carry from it byte-identical, the wheel carrying the whole package),
+     so that the commit checked in 0. is what gets uploaded, even with `make -o build publish`;
   2. probe the upload endpoint with an empty upload (no file): unreachable index, wrong URL or refused
      credentials fail here, before any file is sent;
   3. read the index's simple API (its root must answer, so that "no page for sunco-keys" means what it says):
@@ -46,7 +48,9 @@ import os
 import ssl
 import subprocess
 import sys
+import tarfile
 import tomllib
+import zipfile
 from collections.abc import Mapping, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
@@ -64,6 +68,7 @@ from packaging.version import InvalidVersion, Version
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "generated" / "pyproject.toml"
+PACKAGE = "sunco_keys"
 SPEC = ROOT / "openapi.yaml"
 TIMEOUT = httpx.Timeout(30.0)
 MAX_REDIRECTS = 5
@@ -289,6 +294,47 @@ def find_release(dist: Path, version: Version) -> Release:
         )
     files = tuple(LocalFile(path, sha256_of(path)) for path in (wheels[0], sdists[0]))
     return Release(wheel_name, wheel_version, files)
+
+
+def check_built_from(release: Release, generated: Path) -> None:
+    """Refuse a release that is not a build of `generated` as it is now (one built before the tree changed): every
+    file the wheel and the sdist carry from it must be byte-identical to the tree's, and the wheel must carry every
+    file of the package (caches aside). Their own metadata (dist-info, PKG-INFO) is the build's."""
+    wheel, sdist = (item.path for item in release.files)
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            carried = {n: archive.read(n) for n in archive.namelist() if not n.endswith("/") and ".dist-info/" not in n}
+        with tarfile.open(sdist, "r:gz") as archive:
+            for member in archive.getmembers():
+                inside = member.name.partition("/")[2]  # below the sdist's top folder, name-version/
+                handle = archive.extractfile(member) if member.isfile() and inside != "PKG-INFO" else None
+                if handle is not None:
+                    carried[inside] = handle.read()
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, KeyError) as exc:
+        raise PublishError(f"cannot read {wheel.name} and {sdist.name}: {exc}: run `make build`", exit_code=2) from exc
+    package = {
+        path.relative_to(generated).as_posix()
+        for path in (generated / PACKAGE).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    differ = sorted(
+        {name for name, content in carried.items() if _tree_bytes(generated / name) != content}
+        | (package - carried.keys())
+    )
+    if differ:
+        shown = ", ".join(differ[:10]) + (f" and {len(differ) - 10} more" if len(differ) > 10 else "")
+        raise PublishError(
+            f"{wheel.parent} was not built from generated/ as it is now ({shown} differ): run `make build`",
+            exit_code=2,
+        )
+
+
+def _tree_bytes(path: Path) -> bytes | None:
+    """The bytes of a file of the tree; None when there is no such file."""
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
 
 
 # --- talking to the index -----------------------------------------------------------------------------------------
@@ -569,6 +615,7 @@ def publish(dist: Path, env: Mapping[str, str]) -> str:
     config = read_config(env)
     check_committed(ROOT, env)
     release = find_release(dist, expected_version())
+    check_built_from(release, ROOT / "generated")
     label = f"{release.name} {release.version}"
     with http_client(config) as client:
         check_upload_access(client, config)

@@ -411,7 +411,8 @@ def test_build_refuses_a_stale_generated_tree(tmp_path: Path) -> None:
 
 def test_publish_refuses_sources_that_differ_from_the_last_commit(published: Published, tmp_path: Path) -> None:
     """A committed copy of the repository, then a hand-written module edited: `make publish` uploads nothing
-    until the change is committed or PUBLISH_ALLOW_DIRTY=1 says to publish it anyway."""
+    until the change is committed or PUBLISH_ALLOW_DIRTY=1 says to publish it anyway, and even then not a dist/
+    built before the edit (`-o build` keeps the build from the unedited tree)."""
     copy = repository_copy(tmp_path)
     for step in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "--message", "copy"]):
         git(copy, *step)
@@ -426,10 +427,17 @@ def test_publish_refuses_sources_that_differ_from_the_last_commit(published: Pub
     assert "generated/sunco_keys/lib/paths.py, generated/sunco_keys/lib/scratch.py" in refused.output, shown(refused)
     assert "PUBLISH_ALLOW_DIRTY=1" in refused.output, shown(refused)
     assert hashes(published.index.packages) == published.uploaded
-    # Told to go ahead, it gets past the check to the index, which already has this version.
+    # Told to go ahead, it gets past that check, to the next: dist/ was built before the edit, so it is not this tree.
     allowed = make(*arguments, dist=published.dist, env=Env(published.index.env(), PUBLISH_ALLOW_DIRTY="1"), root=copy)
-    assert f"sunco-keys {VERSION} is already on the index" in allowed.output, shown(allowed)
     assert "differ from the last commit" not in allowed.output, shown(allowed)
+    stale = "was not built from generated/ as it is now (sunco_keys/lib/paths.py, sunco_keys/lib/scratch.py differ)"
+    assert stale in allowed.output, shown(allowed)
+    # Committed, the edit passes the first check; the build made before it still does not pass the second.
+    git(copy, "add", "--all")
+    git(copy, "commit", "--quiet", "--message", "edit")
+    committed = make(*arguments, dist=published.dist, env=published.index.env(), root=copy)
+    assert committed.returncode == 2 and stale in committed.output, shown(committed)
+    assert hashes(published.index.packages) == published.uploaded
 
 
 @pytest.mark.parametrize("kept", ["notes.txt", "sub/", ""])

@@ -6,8 +6,11 @@ server does not easily give (redirects, 404/405, 5xx, PEP 691 JSON, a partly pub
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+import tarfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -341,6 +344,7 @@ def test_a_failed_twine_upload_is_reported_with_what_the_index_holds(
     monkeypatch.setattr(publish, "http_client", lambda cfg: real_client(cfg, httpx.MockTransport(handler)))
     monkeypatch.setattr(publish, "twine_upload", lambda cfg, files, env: (1, "HTTPError: 500 Server Error"))
     monkeypatch.setattr(publish, "uncommitted_sources", lambda root: [])  # whatever the working tree holds now
+    monkeypatch.setattr(publish, "check_built_from", lambda release, generated: None)  # the files are stand-ins
     env = {
         "INDEX_URL": UPLOAD,
         "INDEX_SIMPLE_URL": UPLOAD + "+simple/",
@@ -461,4 +465,72 @@ def test_dist_must_hold_one_wheel_and_one_sdist_of_the_spec_version(tmp_path: Pa
     (tmp_path / SDIST).rename(tmp_path / "sunco_keys-1.2.1.tar.gz")
     with pytest.raises(publish.PublishError, match="are not of the same release") as caught:
         publish.find_release(tmp_path, Version("1.2.0"))
+    assert caught.value.exit_code == 2
+
+
+# --- dist/ is a build of generated/ as it is now ---------------------------------------------------------------
+
+
+TREE = {
+    "pyproject.toml": b"[project]\nname = 'sunco-keys'\n",
+    "README.md": b"# sunco-keys\n",
+    "sunco_keys/__init__.py": b"",
+    "sunco_keys/lib/paths.py": b"x = 1\n",
+}
+
+
+def built(tmp_path: Path, files: dict[str, bytes]) -> publish.Release:
+    """A wheel and an sdist in tmp_path/dist carrying `files` (as a build of a generated/ holding them would)."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    with zipfile.ZipFile(dist / WHEEL, "w") as wheel:
+        for name, content in files.items():
+            if name.startswith("sunco_keys/"):
+                wheel.writestr(name, content)
+        wheel.writestr("sunco_keys-1.2.0.dist-info/METADATA", b"Name: sunco-keys\n")
+    with tarfile.open(dist / SDIST, "w:gz") as sdist:
+        for name, content in {**files, "PKG-INFO": b"Name: sunco-keys\n"}.items():
+            member = tarfile.TarInfo(f"sunco_keys-1.2.0/{name}")
+            member.size = len(content)
+            sdist.addfile(member, io.BytesIO(content))
+    return publish.find_release(dist, Version("1.2.0"))
+
+
+def tree(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    generated = tmp_path / "generated"
+    for name, content in files.items():
+        (generated / name).parent.mkdir(parents=True, exist_ok=True)
+        (generated / name).write_bytes(content)
+    (generated / "sunco_keys" / "__pycache__").mkdir()
+    (generated / "sunco_keys" / "__pycache__" / "paths.cpython-311.pyc").write_bytes(b"cache")  # not a source
+    return generated
+
+
+def test_a_build_of_the_tree_as_it_is_passes(tmp_path: Path) -> None:
+    publish.check_built_from(built(tmp_path, TREE), tree(tmp_path, TREE))
+
+
+@pytest.mark.parametrize(
+    ("now", "named"),
+    [
+        ({**TREE, "sunco_keys/lib/paths.py": b"x = 2\n"}, "sunco_keys/lib/paths.py"),  # changed since the build
+        ({**TREE, "README.md": b"# changed\n"}, "README.md"),  # only the sdist carries it
+        ({**TREE, "sunco_keys/lib/new.py": b""}, "sunco_keys/lib/new.py"),  # added since the build
+        ({k: v for k, v in TREE.items() if k != "sunco_keys/lib/paths.py"}, "sunco_keys/lib/paths.py"),  # removed
+    ],
+)
+def test_a_build_of_another_tree_is_refused_naming_what_differs(
+    tmp_path: Path, now: dict[str, bytes], named: str
+) -> None:
+    release = built(tmp_path, TREE)
+    with pytest.raises(publish.PublishError, match="was not built from generated/ as it is now") as caught:
+        publish.check_built_from(release, tree(tmp_path, now))
+    assert f"({named} differ)" in str(caught.value) and caught.value.exit_code == 2
+
+
+def test_a_wheel_that_is_not_a_zip_is_refused_as_unreadable(tmp_path: Path) -> None:
+    release = built(tmp_path, TREE)
+    (tmp_path / "dist" / WHEEL).write_bytes(b"not a zip")
+    with pytest.raises(publish.PublishError, match="cannot read") as caught:
+        publish.check_built_from(release, tree(tmp_path, TREE))
     assert caught.value.exit_code == 2
