@@ -19,8 +19,8 @@ Order of work, so that the usual failures leave the index untouched:
      (openapi.yaml, generator-config.yaml, templates/, scripts/generate.py) must match HEAD, untracked files
      included, so that every published version can be rebuilt from a commit;
   1. check dist/: exactly one wheel and one sdist of sunco-keys at the version of openapi.yaml, built from
-     generated/ as it is now (every file they carry from it byte-identical, the wheel carrying the whole package),
-     so that the commit checked in 0. is what gets uploaded, even with `make -o build publish`;
+     generated/ as it is now (each carries every file hatchling would put in it, byte-identical, and nothing that
+     differs), so that the commit checked in 0. is what gets uploaded, even with `make -o build publish`;
   2. probe the upload endpoint with an empty upload (no file): unreachable index, wrong URL or refused
      credentials fail here, before any file is sent;
   3. read the index's simple API (its root must answer, so that "no page for sunco-keys" means what it says):
@@ -51,6 +51,7 @@ import sys
 import tarfile
 import tomllib
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
@@ -68,7 +69,6 @@ from packaging.version import InvalidVersion, Version
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "generated" / "pyproject.toml"
-PACKAGE = "sunco_keys"
 SPEC = ROOT / "openapi.yaml"
 TIMEOUT = httpx.Timeout(30.0)
 MAX_REDIRECTS = 5
@@ -297,36 +297,51 @@ def find_release(dist: Path, version: Version) -> Release:
 
 
 def check_built_from(release: Release, generated: Path) -> None:
-    """Refuse a release that is not a build of `generated` as it is now (one built before the tree changed): every
-    file the wheel and the sdist carry from it must be byte-identical to the tree's, and the wheel must carry every
-    file of the package (caches aside). Their own metadata (dist-info, PKG-INFO) is the build's."""
+    """Refuse a release that is not a build of `generated` as it is now (one built before the tree changed).
+
+    Hatchling, the build backend, says which files of the tree each archive carries: each must be there with the
+    tree's bytes, and nothing else an archive carries may differ from the tree. The wheel's METADATA and the
+    sdist's PKG-INFO, which hatchling writes from pyproject.toml (a file of the sdist), must be the same.
+    """
+    from hatchling.builders.sdist import SdistBuilder
+    from hatchling.builders.wheel import WheelBuilder
+
     wheel, sdist = (item.path for item in release.files)
     try:
-        with zipfile.ZipFile(wheel) as archive:
-            carried = {n: archive.read(n) for n in archive.namelist() if not n.endswith("/") and ".dist-info/" not in n}
-        with tarfile.open(sdist, "r:gz") as archive:
-            for member in archive.getmembers():
-                inside = member.name.partition("/")[2]  # below the sdist's top folder, name-version/
-                handle = archive.extractfile(member) if member.isfile() and inside != "PKG-INFO" else None
-                if handle is not None:
-                    carried[inside] = handle.read()
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, KeyError) as exc:
-        raise PublishError(f"cannot read {wheel.name} and {sdist.name}: {exc}: run `make build`", exit_code=2) from exc
-    package = {
-        path.relative_to(generated).as_posix()
-        for path in (generated / PACKAGE).rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts
-    }
-    differ = sorted(
-        {name for name, content in carried.items() if _tree_bytes(generated / name) != content}
-        | (package - carried.keys())
-    )
+        wheel_files, metadata = _wheel_files(wheel)
+        sdist_files, pkg_info = _sdist_files(sdist)
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile, tarfile.TarError) as exc:
+        raise PublishError(f"cannot read {wheel.name} and {sdist.name} ({exc}): run `make build`", exit_code=2) from exc
+    differ = set() if metadata == pkg_info else {"METADATA"}
+    for builder, carried in ((WheelBuilder(str(generated)), wheel_files), (SdistBuilder(str(generated)), sdist_files)):
+        expected = {item.distribution_path: Path(item.path) for item in builder.recurse_included_files()}
+        differ |= {name for name, path in expected.items() if carried.get(name) != _tree_bytes(path)}
+        differ |= {name for name in carried.keys() - expected.keys() if carried[name] != _tree_bytes(generated / name)}
     if differ:
-        shown = ", ".join(differ[:10]) + (f" and {len(differ) - 10} more" if len(differ) > 10 else "")
+        shown = ", ".join(sorted(differ)[:10]) + (f" and {len(differ) - 10} more" if len(differ) > 10 else "")
         raise PublishError(
             f"{wheel.parent} was not built from generated/ as it is now ({shown} differ): run `make build`",
             exit_code=2,
         )
+
+
+def _wheel_files(wheel: Path) -> tuple[dict[str, bytes], bytes | None]:
+    """The files a wheel carries from the tree (name -> bytes), and its METADATA (None if it has none)."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = [name for name in archive.namelist() if not name.endswith("/")]
+        metadata = next((archive.read(n) for n in names if n.endswith(".dist-info/METADATA")), None)
+        return {n: archive.read(n) for n in names if ".dist-info/" not in n}, metadata
+
+
+def _sdist_files(sdist: Path) -> tuple[dict[str, bytes], bytes | None]:
+    """The files an sdist carries from the tree (name below its top folder -> bytes), and its PKG-INFO."""
+    files: dict[str, bytes] = {}
+    with tarfile.open(sdist, "r:gz") as archive:
+        for member in archive.getmembers():
+            handle = archive.extractfile(member) if member.isfile() else None
+            if handle is not None:
+                files[member.name.partition("/")[2]] = handle.read()  # below name-version/
+    return files, files.pop("PKG-INFO", None)
 
 
 def _tree_bytes(path: Path) -> bytes | None:

@@ -472,24 +472,29 @@ def test_dist_must_hold_one_wheel_and_one_sdist_of_the_spec_version(tmp_path: Pa
 
 
 TREE = {
-    "pyproject.toml": b"[project]\nname = 'sunco-keys'\n",
+    "pyproject.toml": b"[project]\nname = 'sunco-keys'\nversion = '1.2.0'\n",
     "README.md": b"# sunco-keys\n",
+    ".gitignore": b"__pycache__/\n.mypy_cache/\n",
     "sunco_keys/__init__.py": b"",
     "sunco_keys/lib/paths.py": b"x = 1\n",
 }
+METADATA = b"Metadata-Version: 2.4\nName: sunco-keys\nVersion: 1.2.0\n"
 
 
-def built(tmp_path: Path, files: dict[str, bytes]) -> publish.Release:
-    """A wheel and an sdist in tmp_path/dist carrying `files` (as a build of a generated/ holding them would)."""
+def built(
+    tmp_path: Path, files: dict[str, bytes], sdist_files: dict[str, bytes] | None = None, metadata: bytes = METADATA
+) -> publish.Release:
+    """A wheel and an sdist in tmp_path/dist as a build of a generated/ holding `files` would be (the sdist
+    carrying `sdist_files` instead, when given)."""
     dist = tmp_path / "dist"
     dist.mkdir()
     with zipfile.ZipFile(dist / WHEEL, "w") as wheel:
         for name, content in files.items():
             if name.startswith("sunco_keys/"):
                 wheel.writestr(name, content)
-        wheel.writestr("sunco_keys-1.2.0.dist-info/METADATA", b"Name: sunco-keys\n")
+        wheel.writestr("sunco_keys-1.2.0.dist-info/METADATA", metadata)
     with tarfile.open(dist / SDIST, "w:gz") as sdist:
-        for name, content in {**files, "PKG-INFO": b"Name: sunco-keys\n"}.items():
+        for name, content in {**(files if sdist_files is None else sdist_files), "PKG-INFO": METADATA}.items():
             member = tarfile.TarInfo(f"sunco_keys-1.2.0/{name}")
             member.size = len(content)
             sdist.addfile(member, io.BytesIO(content))
@@ -497,12 +502,14 @@ def built(tmp_path: Path, files: dict[str, bytes]) -> publish.Release:
 
 
 def tree(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    """generated/ holding `files`, and files the build leaves out (a cache, a file .gitignore names)."""
     generated = tmp_path / "generated"
     for name, content in files.items():
         (generated / name).parent.mkdir(parents=True, exist_ok=True)
         (generated / name).write_bytes(content)
-    (generated / "sunco_keys" / "__pycache__").mkdir()
-    (generated / "sunco_keys" / "__pycache__" / "paths.cpython-311.pyc").write_bytes(b"cache")  # not a source
+    for ignored in ("sunco_keys/__pycache__/paths.cpython-311.pyc", "sunco_keys/.mypy_cache/cache.json"):
+        (generated / ignored).parent.mkdir(parents=True, exist_ok=True)
+        (generated / ignored).write_bytes(b"not a source")
     return generated
 
 
@@ -510,27 +517,48 @@ def test_a_build_of_the_tree_as_it_is_passes(tmp_path: Path) -> None:
     publish.check_built_from(built(tmp_path, TREE), tree(tmp_path, TREE))
 
 
+def without(name: str) -> dict[str, bytes]:
+    return {key: value for key, value in TREE.items() if key != name}
+
+
 @pytest.mark.parametrize(
-    ("now", "named"),
+    ("built_from", "sdist_from", "now", "named"),
     [
-        ({**TREE, "sunco_keys/lib/paths.py": b"x = 2\n"}, "sunco_keys/lib/paths.py"),  # changed since the build
-        ({**TREE, "README.md": b"# changed\n"}, "README.md"),  # only the sdist carries it
-        ({**TREE, "sunco_keys/lib/new.py": b""}, "sunco_keys/lib/new.py"),  # added since the build
-        ({k: v for k, v in TREE.items() if k != "sunco_keys/lib/paths.py"}, "sunco_keys/lib/paths.py"),  # removed
+        (TREE, None, {**TREE, "sunco_keys/lib/paths.py": b"x = 2\n"}, "sunco_keys/lib/paths.py"),  # changed since
+        (TREE, None, {**TREE, "README.md": b"# changed\n"}, "README.md"),  # a file of the sdist only
+        (TREE, None, {**TREE, "sunco_keys/lib/new.py": b""}, "sunco_keys/lib/new.py"),  # added since the build
+        (TREE, None, without("sunco_keys/lib/paths.py"), "sunco_keys/lib/paths.py"),  # removed since the build
+        ({**TREE, "sunco_keys/lib/paths.py": b"old\n"}, TREE, TREE, "sunco_keys/lib/paths.py"),  # a stale wheel
+        (TREE, without("sunco_keys/lib/paths.py"), TREE, "sunco_keys/lib/paths.py"),  # an sdist missing a file
     ],
 )
 def test_a_build_of_another_tree_is_refused_naming_what_differs(
-    tmp_path: Path, now: dict[str, bytes], named: str
+    tmp_path: Path, built_from: dict[str, bytes], sdist_from: dict[str, bytes] | None, now: dict[str, bytes], named: str
 ) -> None:
-    release = built(tmp_path, TREE)
+    release = built(tmp_path, built_from, sdist_from)
     with pytest.raises(publish.PublishError, match="was not built from generated/ as it is now") as caught:
         publish.check_built_from(release, tree(tmp_path, now))
     assert f"({named} differ)" in str(caught.value) and caught.value.exit_code == 2
 
 
-def test_a_wheel_that_is_not_a_zip_is_refused_as_unreadable(tmp_path: Path) -> None:
-    release = built(tmp_path, TREE)
-    (tmp_path / "dist" / WHEEL).write_bytes(b"not a zip")
+def test_a_wheel_whose_metadata_is_not_the_sdist_s_is_refused(tmp_path: Path) -> None:
+    release = built(tmp_path, TREE, metadata=METADATA + b"Requires-Dist: aiohttp>=3.10.0\n")
+    with pytest.raises(publish.PublishError, match=r"\(METADATA differ\)"):
+        publish.check_built_from(release, tree(tmp_path, TREE))
+
+
+@pytest.mark.parametrize("damage", ["wheel-not-a-zip", "wheel-corrupt", "sdist-truncated"])
+def test_a_damaged_archive_is_refused_as_unreadable(tmp_path: Path, damage: str) -> None:
+    release = built(tmp_path, {**TREE, "sunco_keys/lib/big.py": b"payload " * 5000})
+    wheel, sdist = (tmp_path / "dist" / WHEEL), (tmp_path / "dist" / SDIST)
+    if damage == "wheel-not-a-zip":
+        wheel.write_bytes(b"not a zip")
+    elif damage == "wheel-corrupt":  # the compressed data of a member, overwritten; the directory intact
+        data = bytearray(wheel.read_bytes())
+        data[60:200] = b"\xff" * 140
+        wheel.write_bytes(bytes(data))
+    else:
+        sdist.write_bytes(sdist.read_bytes()[: len(sdist.read_bytes()) // 2])
     with pytest.raises(publish.PublishError, match="cannot read") as caught:
         publish.check_built_from(release, tree(tmp_path, TREE))
     assert caught.value.exit_code == 2
