@@ -210,3 +210,29 @@ def test_a_call_on_a_closed_client_is_refused_as_an_invalid_argument(mode: str) 
                 await list_custom_integration_keys.asyncio(*args, client=client)
 
             asyncio.run(twice())
+
+
+class _FailingToStart(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """A transport whose own start fails: a RuntimeError that is not httpx's "already open"."""
+
+    def __enter__(self) -> _FailingToStart:
+        raise RuntimeError("pool init failed")
+
+    async def __aenter__(self) -> _FailingToStart:
+        raise RuntimeError("pool init failed")
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_with_block_still_raises_what_a_transport_fails_with_at_its_start(mode: str) -> None:
+    client = sunco_keys.Client(base_url="https://api.smooch.io", httpx_args={"transport": _FailingToStart()})
+    with pytest.raises(RuntimeError, match="pool init failed"):
+        if mode == "sync":
+            with client:
+                pass
+        else:
+
+            async def enter() -> None:
+                async with client:
+                    pass
+
+            asyncio.run(enter())

@@ -111,22 +111,28 @@ def _open(httpx_client: _HttpxClient) -> _HttpxClient:
     return httpx_client
 
 
+# What httpx says entering a client that a call (or an outer `with`) has opened already.
+_ALREADY_OPEN = "Cannot open a client instance more than once"
+
+
 def enter_httpx_client(httpx_client: httpx.Client) -> None:
     """Enter `httpx_client` for its Client's `with` block: InvalidArgumentError once it is closed; nothing more when
     a call (or an outer `with`) has opened it already, which httpx refuses with a bare RuntimeError. The block's end
-    closes it either way."""
+    closes it either way. Any other failure (a transport's own) is raised as it is."""
     try:
         _open(httpx_client).__enter__()
-    except RuntimeError:  # "Cannot open a client instance more than once"
-        pass
+    except RuntimeError as exc:
+        if _ALREADY_OPEN not in str(exc):
+            raise
 
 
 async def aenter_httpx_client(httpx_client: httpx.AsyncClient) -> None:
     """enter_httpx_client for an async Client's `async with` block."""
     try:
         await _open(httpx_client).__aenter__()
-    except RuntimeError:
-        pass
+    except RuntimeError as exc:
+        if _ALREADY_OPEN not in str(exc):
+            raise
 
 
 def _not_a_client(client: object) -> Exception:
