@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -111,6 +114,48 @@ def test_a_proxy_that_is_not_listening_is_a_transport_error_that_sent_nothing(ba
     with pytest.raises(sunco_keys.TransportError, match="ConnectError") as caught:  # as httpx names it
         run(mode, client, list_custom_integration_keys, APP_ID, INTEGRATION_ID)
     assert caught.value.may_have_taken_effect is False
+    assert CANARY_PROXY_PASSWORD not in shown(caught.value)
+
+
+@pytest.fixture(scope="module")
+def hanging_up_proxy() -> Iterator[str]:
+    """A "proxy" that reads each CONNECT head and closes the connection without an answer."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stopping = threading.Event()
+
+    def serve() -> None:
+        while not stopping.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.settimeout(5)
+                with contextlib.suppress(OSError):
+                    connection.recv(65536)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{USER}:{CANARY_PROXY_PASSWORD}@127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stopping.set()
+        thread.join()
+        listener.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_proxy_that_hangs_up_on_the_tunnel_is_named_alike_on_every_backend(
+    https: HttpsServer, hanging_up_proxy: str, backend: str
+) -> None:
+    """As httpx names it, a RemoteProtocolError: a server hung up before answering (pyreqwest said ProxyError)."""
+    mode, client = connected(
+        backend, key_id="app_1", secret=API_SECRET, base_url=https.url, proxy=hanging_up_proxy, verify=False
+    )
+    with pytest.raises(sunco_keys.TransportError, match="RemoteProtocolError") as caught:
+        run(mode, client, list_custom_integration_keys, APP_ID, INTEGRATION_ID)
+    assert caught.value.may_have_taken_effect is True  # as on every backend: which server hung up is not told apart
     assert CANARY_PROXY_PASSWORD not in shown(caught.value)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+
 import aiohttp
 import httpx
 import pytest
 from aiohttp.client_reqrep import ConnectionKey
 
-from sunco_keys.lib.aiohttp_backend import DISCONNECTED, renamed
+from sunco_keys.lib.aiohttp_backend import DISCONNECTED, async_transport, renamed
 
 REQUEST = httpx.Request("POST", "https://api.smooch.io/v2/apps/a/integrations/i/keys")
 KEY = ConnectionKey("api.smooch.io", 443, True, True, None, None, None)
@@ -57,3 +59,12 @@ def test_a_failure_that_is_not_a_timeout_is_named_by_what_happened(cause: Except
 )
 def test_timeouts_and_errors_already_named_are_left_as_they_are(exc: httpx.RequestError) -> None:
     assert renamed(exc, REQUEST) is None
+
+
+def test_the_proxy_s_credentials_carried_as_a_header_stay_out_of_the_transport_s_reprs() -> None:
+    password = "proxy-password-9f2c"
+    transport = async_transport({"proxy": httpx.Proxy(f"http://me:{password}@proxy.corp:3128")})
+    proxy = transport.proxy  # type: ignore[attr-defined]
+    assert proxy.headers["Proxy-Authorization"] == "Basic " + base64.b64encode(f"me:{password}".encode()).decode()
+    shown = repr(proxy) + repr(vars(transport))
+    assert password not in shown and proxy.headers["Proxy-Authorization"].split()[1] not in shown

@@ -390,6 +390,18 @@ def proxy_of(client: sunco_keys.Client) -> str | None:
         ({"HTTP_PROXY": "http://proxy.corp:3128"}, {"base_url": "http://127.0.0.1:8080"}, None),  # loopback
         ({"ALL_PROXY": "http://proxy.corp:3128"}, {"base_url": "http://localhost:8080"}, None),
         ({}, {"base_url": "http://127.0.0.1:8080", "proxy": "http://127.0.0.1:3128"}, "http://127.0.0.1:3128"),
+        ({"HTTP_PROXY": "http://proxy.corp:3128"}, {"base_url": "http://[::ffff:127.0.0.1]:8080"}, None),  # mapped
+        ({"HTTPS_PROXY": " http://proxy.corp:3128\n"}, {}, "http://proxy.corp:3128"),  # spaces around it
+        (
+            {"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "api.corp:8443"},
+            {"base_url": "https://api.corp:8443"},
+            None,
+        ),  # a port in NO_PROXY, as urllib reads it
+        (
+            {"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "api.corp:8443"},
+            {"base_url": "https://api.corp:9443"},
+            "http://proxy.corp:3128",
+        ),
     ],
 )
 def test_the_proxy_is_the_one_given_else_the_environment_s_for_the_api_s_host(
@@ -420,6 +432,19 @@ def test_the_proxy_s_credentials_are_kept_apart_from_its_url_and_out_of_every_re
         ({}, {"HTTPS_PROXY": f"socks5h://me:{SECRET}@proxy.corp:1080"}, "the environment's HTTPS_PROXY must be"),
         ({}, {"ALL_PROXY": f"ftp://me:{SECRET}@proxy.corp"}, "the environment's ALL_PROXY must be"),
         ({"trust_env": "yes"}, {}, "trust_env must be True or False"),
+        ({"proxy": f"http://me:{SECRET}@xn--a-.example:3128"}, {}, "proxy must name a host"),  # bad IDNA
+        ({"proxy": f"http://me:{SECRET}@a..b:3128"}, {}, "proxy must name a host"),  # an empty label
+        ({}, {"HTTPS_PROXY": f"http://me:{SECRET}@xn--a-.example:3128"}, "the environment's HTTPS_PROXY must name"),
+        (
+            {"proxy": f"http://me:{SECRET}@[fe80::1%25eth0]:3128", "sync_backend": "pyreqwest"},
+            {},
+            "pyreqwest' cannot use",
+        ),
+        (
+            {"proxy": f"http://me:{SECRET}@exa%20mple.invalid:3128", "sync_backend": "pyreqwest"},
+            {},
+            "pyreqwest' cannot use",
+        ),
     ],
 )
 def test_a_bad_proxy_is_refused_without_quoting_its_credentials(
@@ -443,3 +468,10 @@ def test_a_transport_made_by_hand_takes_a_proxy_url_or_an_httpx_proxy() -> None:
     assert str(SuncoTransport(proxy="http://proxy.corp:3128").proxy.url) == "http://proxy.corp:3128"  # type: ignore[union-attr]
     given = httpx.Proxy("https://proxy.corp:8443")
     assert SuncoTransport(proxy=given).proxy is given
+
+
+@pytest.mark.parametrize("base_url", ["https://xn--a-.example", "https://a..b", "https://xn--ls8h.invalid"])
+def test_a_base_url_whose_host_no_resolver_takes_is_refused(base_url: str) -> None:
+    """httpx takes them, then fails the first call with a bare UnicodeError (or idna's IDNAError)."""
+    with pytest.raises(sunco_keys.InvalidArgumentError, match="base_url's host is not a valid host name"):
+        sunco_keys.connect("app_1", SECRET, base_url=base_url)

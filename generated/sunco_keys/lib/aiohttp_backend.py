@@ -34,7 +34,7 @@ def async_transport(options: dict[str, Any]) -> httpx.AsyncBaseTransport:
         # header instead, among the proxy's headers (sent in a tunnel's CONNECT), and in a request the proxy forwards.
         user, password = proxy.auth
         authorization = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-        proxy = httpx.Proxy(proxy.url, headers={**proxy.headers, "Proxy-Authorization": authorization})
+        proxy = _AuthorizedProxy(proxy.url, headers={**proxy.headers, "Proxy-Authorization": authorization})
         options = {**options, "proxy": proxy}
         middlewares = (_proxy_authorization(authorization),)
     transport = AiohttpTransport(**options)
@@ -59,6 +59,13 @@ def async_transport(options: dict[str, Any]) -> httpx.AsyncBaseTransport:
 
     transport.client = session
     return transport
+
+
+class _AuthorizedProxy(httpx.Proxy):
+    """An httpx.Proxy carrying its credentials as a header, which httpx.Proxy's own repr would show."""
+
+    def __repr__(self) -> str:
+        return f"Proxy({str(self.url)!r}, headers=<{len(self.headers)}, Proxy-Authorization masked>)"
 
 
 def _proxy_authorization(value: str) -> ClientMiddlewareType:

@@ -14,7 +14,7 @@ from ..client import Client
 from .auth import JWT_SCOPES, BasicAuth, JwtAuth
 from .body_limits import ACCEPT_ENCODING
 from .errors import InvalidArgumentError
-from .transport import RetryPolicy, SuncoTransport, checked_proxy
+from .transport import RetryPolicy, SuncoTransport, checked_proxy, is_host
 
 REGIONS = {"us": "https://api.smooch.io", "eu": "https://api.eu-1.smooch.io"}
 ZENDESK_URL = "https://{subdomain}.zendesk.com/sc"
@@ -163,8 +163,10 @@ def _checked_url(base_url: str) -> str:
         raise InvalidArgumentError("base_url must not carry credentials; pass key_id= and secret=")
     if url.port is not None and not 0 < url.port < 65536:  # httpx's sync transport would wrap it to another port
         raise InvalidArgumentError(f"base_url's port must be from 1 to 65535, got {url.port}")
-    if not url.host:
+    if not url.is_absolute_url:
         raise InvalidArgumentError("base_url must be absolute, like https://api.smooch.io")
+    if not is_host(url):
+        raise InvalidArgumentError("base_url's host is not a valid host name")
     if "?" in str(url) or "#" in str(url):  # unencoded, they only start a query or fragment: paths would go after them
         raise InvalidArgumentError("base_url must not have a query or a fragment, like https://api.smooch.io")
     if url.scheme == "https" or (url.scheme == "http" and _is_loopback(url.host)):
@@ -176,9 +178,11 @@ def _is_loopback(host: str) -> bool:
     if host in ("localhost", "localhost."):
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None  # ::ffff:127.0.0.1
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def _proxy(proxy: object, trust_env: bool, base_url: str) -> httpx.Proxy | None:
@@ -190,6 +194,7 @@ def _proxy(proxy: object, trust_env: bool, base_url: str) -> httpx.Proxy | None:
     variable, value = _environment_proxy(httpx.URL(base_url))
     if value is None:
         return None
+    value = value.strip()
     return checked_proxy(value if "://" in value else f"http://{value}", variable)  # "host:port", as curl reads it
 
 
@@ -206,7 +211,8 @@ def _environment_proxy(url: httpx.URL) -> tuple[str, str | None]:
     proxies = getproxies_environment()
     scheme = url.scheme if proxies.get(url.scheme) else "all"
     value = proxies.get(scheme)
-    if not value or _is_loopback(url.host) or proxy_bypass(url.host):
+    host = url.host if url.port is None else f"{url.host}:{url.port}"  # as urllib asks: NO_PROXY may name a port
+    if not value or _is_loopback(url.host) or proxy_bypass(host):
         return "", None
     return f"the environment's {scheme.upper()}_PROXY", value
 

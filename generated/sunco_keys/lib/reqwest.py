@@ -24,8 +24,10 @@ KEEPALIVE_EXPIRY = 5.0
 # that closed the connection before a whole answer.
 CONNECTING = "client error (Connect)"
 HUNG_UP = "connection closed before message completed"
-# How hyper's last cause begins when a proxy refused the tunnel (CONNECT) to the API: httpx names that ProxyError.
-TUNNEL_REFUSED = "tunnel error"
+# hyper's last cause when a proxy answered the tunnel's CONNECT with a refusal (non-2xx, 407): httpx's ProxyError.
+# Any other tunnel error (the proxy hung up, or its answer was not HTTP) is what httpx calls a RemoteProtocolError.
+TUNNEL_REFUSED = ("tunnel error: unsuccessful", "tunnel error: proxy authorization required")
+TUNNEL_BROKEN = "tunnel error"
 
 
 def sync_transport(verify: bool, timeout: httpx.Timeout, proxy: httpx.Proxy | None = None) -> httpx.BaseTransport:
@@ -70,6 +72,18 @@ def sync_transport(verify: bool, timeout: httpx.Timeout, proxy: httpx.Proxy | No
     except RuntimeError as exc:  # its Tokio runtime was started before this process was forked from its parent
         raise InvalidArgumentError(f"sync_backend='pyreqwest' cannot start in this process: {exc}") from exc
     return ReqwestTransport(SyncHttpxTransport(client))
+
+
+def check_proxy(proxy: httpx.Proxy) -> None:
+    """Refuse, before any call, a proxy URL that httpx takes but pyreqwest's stricter parser does not (a zone in an
+    IPv6 address, a name with a space): it would raise a bare ValueError at every call."""
+    from pyreqwest.proxy import ProxyBuilder
+
+    try:
+        ProxyBuilder.all(str(proxy.url))
+    except ValueError as exc:
+        reason = str(exc)  # about the URL's host; it never holds the credentials, which httpx.Proxy keeps apart
+        raise InvalidArgumentError(f"sync_backend='pyreqwest' cannot use this proxy URL: {reason}") from None
 
 
 class ReqwestTransport(httpx.BaseTransport):
@@ -133,7 +147,7 @@ def httpx_error(exc: Exception, request: httpx.Request) -> httpx.RequestError:
 
     pyreqwest names a body cut short a decoding error (and its transport makes that httpx.DecodingError, which is not
     retried); with every decoding switched off above, such an error can only be a broken answer: RemoteProtocolError.
-    A tunnel the proxy refused is a ProxyError, as httpx names it. It also names ConnectError and ConnectTimeoutError
+    A tunnel the proxy refused is a ProxyError, one it broke off a RemoteProtocolError, as httpx names them. It also names ConnectError and ConnectTimeoutError
     failures after the connection was made (hyper's "SendRequest",
     a read timeout waiting for the answer): only one that says it came from connecting keeps the name; otherwise a
     server that hung up before answering is a RemoteProtocolError, a reset a ReadError and a timeout a ReadTimeout, as
@@ -160,8 +174,8 @@ def httpx_error(exc: Exception, request: httpx.Request) -> httpx.RequestError:
         kind = httpx.ReadTimeout
     elif kind is httpx.ConnectError and CONNECTING not in causes:
         kind = httpx.RemoteProtocolError if HUNG_UP in causes else httpx.ReadError
-    elif kind is httpx.ConnectError and causes[-1].startswith(TUNNEL_REFUSED):  # not a proxy it could not reach
-        kind = httpx.ProxyError
+    elif kind is httpx.ConnectError and causes[-1].startswith(TUNNEL_BROKEN):  # not a proxy it could not reach
+        kind = httpx.ProxyError if causes[-1] in TUNNEL_REFUSED else httpx.RemoteProtocolError
     return kind(_said(cause), request=request)  # named by `kind` alone: pyreqwest's own name may say otherwise
 
 

@@ -239,8 +239,8 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
 def checked_proxy(proxy: object, name: str = "proxy") -> httpx.Proxy:
     """`proxy` (a URL, as str or httpx.URL, or an httpx.Proxy) as an httpx.Proxy every backend can use: http or
-    https, to a host and a valid port. The messages call it `name` and never quote it: its user information may
-    hold a password."""
+    https, to a host a resolver can be asked for and a valid port. The messages call it `name` and never quote
+    it: its user information may hold a password."""
     if not isinstance(proxy, str | httpx.URL | httpx.Proxy):
         raise InvalidArgumentError(f"{name} must be a str (an http:// or https:// URL), got {type(proxy).__name__}")
     try:
@@ -250,9 +250,19 @@ def checked_proxy(proxy: object, name: str = "proxy") -> httpx.Proxy:
     if checked is None or checked.url.scheme not in ("http", "https"):
         raise InvalidArgumentError(f"{name} must be an http:// or https:// URL (SOCKS proxies are not supported)")
     port = checked.url.port
-    if not checked.url.host or (port is not None and not 0 < port < 65536):
+    if not is_host(checked.url) or (port is not None and not 0 < port < 65536):
         raise InvalidArgumentError(f"{name} must name a host, and a port (if any) from 1 to 65535")
     return checked
+
+
+def is_host(url: httpx.URL) -> bool:
+    """Whether `url` names a host that sockets can be asked to connect to: httpx decodes an IDNA name only when
+    asked (UnicodeError for a malformed one), and the socket layer encodes it with the idna codec."""
+    try:
+        url.host.encode("idna")
+    except UnicodeError:  # idna.IDNAError included; a label empty or over 63 characters
+        return False
+    return bool(url.host)
 
 
 def _timeout_of(request: httpx.Request) -> httpx.Timeout:
@@ -307,6 +317,10 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         proxy = transport_options.get("proxy")
         if proxy is not None:
             transport_options["proxy"] = proxy = checked_proxy(proxy)
+            if sync_backend == "pyreqwest":
+                from .reqwest import check_proxy
+
+                check_proxy(proxy)
         # The proxy's credentials, masked wherever the request's own are (should the proxy echo them in an answer).
         self._hidden = Hidden((f"{proxy.auth[0]}:{proxy.auth[1]}", proxy.auth[1]) if proxy and proxy.auth else ())
         self.proxy: httpx.Proxy | None = proxy  # every request goes through it (its repr masks the password)
