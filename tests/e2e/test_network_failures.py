@@ -8,7 +8,6 @@ connection was never made, and not when the server had the request and hung up (
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import socket
 import struct
@@ -24,10 +23,10 @@ import sunco_keys
 from sunco_keys.api.custom_integration_api_keys import create_custom_integration_key, delete_custom_integration_key
 from sunco_keys.lib.transport import SuncoTransport
 from sunco_keys.models import ApiKey, IntegrationApiKey, IntegrationApiKeyResponse
+from tests.support.backends import BACKENDS, backend_options, run
 from tests.support.echo import chained
 from tests.support.local import free_port
 
-BACKENDS = ["sync-httpx", "sync-pyreqwest", "async-aiohttp", "async-httpx"]
 KEY_ID, SECRET = "app_test_key", "test-secret-value"
 
 
@@ -123,8 +122,7 @@ def refused_url() -> str:
 def call(url: str, backend: str, operation: str = "create") -> object:
     """What a create (retried only after 429) or a delete (retried after any network failure) returns against `url`
     through `backend`, with retries that wait 10 ms at most; whatever it raises propagates."""
-    mode, _, name = backend.partition("-")
-    options = {"sync_backend": name} if mode == "sync" else {"async_backend": name}
+    mode, options = backend_options(backend)
     retries = sunco_keys.RetryPolicy(backoff_factor=0.001, max_backoff=0.01)
     client = sunco_keys.connect(KEY_ID, SECRET, base_url=url, retries=retries, timeout=1.0, **options)  # type: ignore[arg-type]
     if operation == "create":
@@ -133,15 +131,7 @@ def call(url: str, backend: str, operation: str = "create") -> object:
         kwargs: dict[str, Any] = {"body": IntegrationApiKey(display_name="ci-bot")}
     else:
         module, args, kwargs = delete_custom_integration_key, ("app", "integration", "int_1"), {}
-    if mode == "sync":
-        with client:
-            return module.sync(*args, client=client, **kwargs)
-
-    async def in_a_loop() -> object:
-        async with client:
-            return await module.asyncio(*args, client=client, **kwargs)
-
-    return asyncio.run(in_a_loop())
+    return run(mode, client, module, *args, **kwargs)
 
 
 def call_fails(url: str, backend: str, operation: str = "create") -> sunco_keys.TransportError:

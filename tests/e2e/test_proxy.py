@@ -3,7 +3,6 @@ every backend: plain http forwarded, https tunnelled (CONNECT), a refused tunnel
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import socket
@@ -17,6 +16,7 @@ import pytest
 import sunco_keys
 from sunco_keys.api.custom_integration_api_keys import create_custom_integration_key, list_custom_integration_keys
 from sunco_keys.models import IntegrationApiKey
+from tests.support.backends import BACKENDS, backend_options, run
 from tests.support.canaries import CANARY_PROXY_PASSWORD
 from tests.support.echo import chained
 from tests.support.forward_proxy import ForwardProxy, forward_proxy
@@ -24,7 +24,6 @@ from tests.support.local import free_port
 from tests.support.mock_api import MockApi
 from tests.support.tls import NEW_SECRET, HttpsServer, https_server
 
-BACKENDS = ["sync-httpx", "sync-pyreqwest", "async-aiohttp", "async-httpx"]
 APP_ID, INTEGRATION_ID = "5d8cff3cd55b040010928b5b", "029c31f25a21b47effd7be90"
 USER = "platform-team"
 API_SECRET = "proxy-test-api-secret"  # long enough not to be masked inside every word of a message
@@ -43,23 +42,10 @@ def https(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpsServer]:
 
 
 def connected(backend: str, **kwargs: Any) -> tuple[str, sunco_keys.Client]:
-    mode, _, name = backend.partition("-")
+    mode, options = backend_options(backend)
     kwargs.setdefault("retries", 0)
-    kwargs["sync_backend" if mode == "sync" else "async_backend"] = name
+    kwargs.update(options)
     return mode, sunco_keys.connect(**kwargs)
-
-
-def run(mode: str, client: sunco_keys.Client, module: Any, *args: Any, **kwargs: Any) -> Any:
-    """The operation of `module`, called sync or in a new event loop; the client closed after it."""
-    if mode == "sync":
-        with client:
-            return module.sync(*args, client=client, **kwargs)
-
-    async def in_a_loop() -> Any:
-        async with client:
-            return await module.asyncio(*args, client=client, **kwargs)
-
-    return asyncio.run(in_a_loop())
 
 
 def shown(error: BaseException) -> str:
