@@ -150,7 +150,9 @@ class ApiError(SuncoKeysError):
         except ValueError:
             phrase = "Unknown Status"
         earlier = "; an earlier attempt reached the server: the request may have taken effect"
-        super().__init__(f"{status_code} {phrase} from {method} {path}: {summary}{earlier * earlier_attempt_reached}")
+        super().__init__(
+            f"{status_code} {phrase} from {method} {path}: {summary}{earlier if earlier_attempt_reached else ''}"
+        )
 
 
 class BadRequestError(ApiError):

@@ -147,8 +147,8 @@ def httpx_error(exc: Exception, request: httpx.Request) -> httpx.RequestError:
 
     pyreqwest names a body cut short a decoding error (and its transport makes that httpx.DecodingError, which is not
     retried); with every decoding switched off above, such an error can only be a broken answer: RemoteProtocolError.
-    A tunnel the proxy refused is a ProxyError, one it broke off a RemoteProtocolError, as httpx names them. It also names ConnectError and ConnectTimeoutError
-    failures after the connection was made (hyper's "SendRequest",
+    A tunnel the proxy refused is a ProxyError, one it broke off a RemoteProtocolError, as httpx names them. It also
+    names ConnectError and ConnectTimeoutError failures after the connection was made (hyper's "SendRequest",
     a read timeout waiting for the answer): only one that says it came from connecting keeps the name; otherwise a
     server that hung up before answering is a RemoteProtocolError, a reset a ReadError and a timeout a ReadTimeout, as
     httpcore names them. For a POST this matters: a connect failure means "never sent" (TransportError's
