@@ -667,6 +667,28 @@ def test_closing_a_derived_client_leaves_the_client_it_came_from_usable(api: Moc
     assert len(api_requests(api, "GET")) == 2
 
 
+def test_deriving_a_client_leaves_the_client_it_came_from_unchanged(api: MockApi, calls: Calls) -> None:
+    """with_headers(), with_cookies() and with_timeout() changed the live httpx client of the client they were called
+    on too (the generator's template): a header, cookie or short timeout meant for one call site leaked into all."""
+    calls.list()  # the parent's httpx client exists before anything is derived from it
+    parent = calls.client
+    hasty = httpx.Timeout(0.05)
+    traced, quick = (
+        parent.with_headers({"X-Request-Id": "r1"}).with_cookies({"trace": "t1"}),
+        parent.with_timeout(hasty),
+    )
+    calls.client = traced
+    calls.list()
+    calls.client = parent
+    calls.list()
+    derived, own = ({k.lower(): v for k, v in r["headers"].items()} for r in api_requests(api, "GET")[1:])
+    assert derived.get("x-request-id") == "r1" and derived.get("cookie") == "trace=t1"
+    assert "x-request-id" not in own and "cookie" not in own
+    live = parent.get_httpx_client() if calls.loop is None else parent.get_async_httpx_client()
+    assert live.timeout != hasty
+    assert (quick.get_httpx_client() if calls.loop is None else quick.get_async_httpx_client()).timeout == hasty
+
+
 def test_an_error_raised_in_a_worker_process_reaches_the_parent_typed_and_whole(api: MockApi) -> None:
     """A bulk audit fanned out to a process pool: a 404 in one worker is that NotFoundError in the parent (an
     exception that cannot be unpickled there would break the whole pool instead)."""
