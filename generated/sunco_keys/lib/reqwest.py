@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from .errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    from pyreqwest.proxy import ProxyBuilder
 
 # httpx.Limits() defaults, so that switching backends changes no pool behaviour.
 MAX_CONNECTIONS = 100
@@ -37,7 +40,6 @@ def sync_transport(verify: bool, timeout: httpx.Timeout, proxy: httpx.Proxy | No
     import certifi
     from pyreqwest.client import SyncClientBuilder
     from pyreqwest.compatibility.httpx import SyncHttpxTransport
-    from pyreqwest.proxy import ProxyBuilder
 
     builder = (
         SyncClientBuilder()
@@ -60,8 +62,7 @@ def sync_transport(verify: bool, timeout: httpx.Timeout, proxy: httpx.Proxy | No
     if timeout.pool is not None:
         builder = builder.pool_timeout(timedelta(seconds=timeout.pool))
     if proxy is not None:
-        through = ProxyBuilder.all(str(proxy.url))  # httpx.Proxy keeps the credentials apart from its URL
-        builder = builder.proxy(through.basic_auth(*proxy.auth) if proxy.auth else through)
+        builder = builder.proxy(proxy_builder(proxy))
     if verify:
         with open(certifi.where(), "rb") as bundle:
             builder = builder.add_root_certificate_pem(bundle.read())
@@ -74,16 +75,18 @@ def sync_transport(verify: bool, timeout: httpx.Timeout, proxy: httpx.Proxy | No
     return ReqwestTransport(SyncHttpxTransport(client))
 
 
-def check_proxy(proxy: httpx.Proxy) -> None:
-    """Refuse, before any call, a proxy URL that httpx takes but pyreqwest's stricter parser does not (a zone in an
-    IPv6 address, a name with a space): it would raise a bare ValueError at every call."""
+def proxy_builder(proxy: httpx.Proxy) -> ProxyBuilder:
+    """pyreqwest's proxy for `proxy`, its credentials included; InvalidArgumentError for a URL httpx takes but
+    pyreqwest's stricter parser does not (a zone in an IPv6 address, a name with a space), which would otherwise
+    raise a bare ValueError at every call (SuncoTransport calls this when it is built, to refuse it then)."""
     from pyreqwest.proxy import ProxyBuilder
 
     try:
-        ProxyBuilder.all(str(proxy.url))
+        through = ProxyBuilder.all(str(proxy.url))  # httpx.Proxy keeps the credentials apart from its URL
     except ValueError as exc:
-        reason = str(exc)  # about the URL's host; it never holds the credentials, which httpx.Proxy keeps apart
+        reason = str(exc)  # about the URL's host; it never holds the credentials
         raise InvalidArgumentError(f"sync_backend='pyreqwest' cannot use this proxy URL: {reason}") from None
+    return through.basic_auth(*proxy.auth) if proxy.auth else through
 
 
 class ReqwestTransport(httpx.BaseTransport):

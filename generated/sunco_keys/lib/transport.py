@@ -318,9 +318,9 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if proxy is not None:
             transport_options["proxy"] = proxy = checked_proxy(proxy)
             if sync_backend == "pyreqwest":
-                from .reqwest import check_proxy
+                from .reqwest import proxy_builder
 
-                check_proxy(proxy)
+                proxy_builder(proxy)  # refused now rather than at every call
         # The proxy's credentials, masked wherever the request's own are (should the proxy echo them in an answer).
         self._hidden = Hidden((f"{proxy.auth[0]}:{proxy.auth[1]}", proxy.auth[1]) if proxy and proxy.auth else ())
         self.proxy: httpx.Proxy | None = proxy  # every request goes through it (its repr masks the password)
