@@ -74,7 +74,6 @@ def connect(
         _policy(retries),
         async_backend=async_backend,
         sync_backend=sync_backend,
-        timeout=limits,
         verify=_verify(verify),
         proxy=_proxy(proxy, trust_env, url),
         trust_env=trust_env,

@@ -18,6 +18,8 @@ import importlib.util
 import logging
 import math
 import os
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,6 +48,8 @@ _REACHED_BEFORE = "sunco_keys.reached_before"
 UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol, httpx.ProxyError)
 ASYNC_BACKENDS = ("aiohttp", "httpx")
 SYNC_BACKENDS = ("httpx", "pyreqwest")
+# The most pyreqwest pools kept at once, one per timeout its clients use (with_timeout() derives a client).
+MAX_TIMEOUT_POOLS = 4
 
 
 @dataclass(frozen=True)
@@ -87,24 +91,38 @@ class RetryPolicy:
         )
 
 
+class _Pool:
+    """A backend transport and the calls under way on it. Once retired (its client closed, or another pool took its
+    place) it is closed when its last call ends: closing one client never breaks a call another has under way."""
+
+    __slots__ = ("transport", "calls", "retired")
+
+    def __init__(self, transport: Any) -> None:
+        self.transport = transport
+        self.calls = 0
+        self.retired = False
+
+
 class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """Sends one attempt on the real transport, reads its body (so a broken body fails inside the retry loop), logs retries."""
+    """Sends one attempt on the real transport, reads its body (so a broken body fails inside the retry loop), logs retries.
+
+    Clients derived from one another (with_headers() and the like) share it, from any number of threads. Closing
+    one lets go of the pooled connections once the calls under way on them end; a later call opens new ones.
+    """
 
     def __init__(
-        self,
-        transport_options: dict[str, Any],
-        async_backend: str = "aiohttp",
-        sync_backend: str = "httpx",
-        timeout: httpx.Timeout | None = None,
+        self, transport_options: dict[str, Any], async_backend: str = "aiohttp", sync_backend: str = "httpx"
     ) -> None:
         self._options = transport_options
         self._async_backend = async_backend
         self._sync_backend = sync_backend
-        self._timeout = timeout  # None: the first request's, as its httpx client set it (for pyreqwest's client)
-        self._sync: httpx.BaseTransport | None = None
-        self._pid: int | None = None  # the process the sync transport's connections belong to
-        self._async: httpx.AsyncBaseTransport | None = None
-        self._loop: object = None  # the asyncio loop the async transport's connections belong to
+        self._lock = threading.Lock()  # held only to look up, create or retire a pool; renewed in a forked child
+        _LOCKED.add(self)
+        # The sync pools: one for httpx; for pyreqwest, which bounds each phase per client, one per timeout.
+        self._sync: dict[tuple[float | None, ...], _Pool] = {}
+        self._pid: int | None = None  # the process the sync pools' connections belong to
+        self._async: _Pool | None = None
+        self._loop: Any = None  # the asyncio loop the async pool's connections belong to
         # Errors of the async backend that it does not map to httpx's own (aiohttp's, for a malformed answer).
         self._foreign_errors: tuple[type[Exception], ...] = ()
         # The async backend's renaming of the httpx errors it raises (lib/aiohttp_backend.py), if it needs one.
@@ -136,10 +154,9 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self._before(request)
-        if self._sync is None or self._pid != os.getpid():
-            self._sync = self._sync_transport_here(request)
+        pool = self._sync_pool(request)
         try:
-            response = self._sync.handle_request(request)
+            response = pool.transport.handle_request(request)
             try:
                 response = read(response, request)
             except BaseException:
@@ -148,52 +165,86 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         except httpx.RequestError as exc:
             self._outcome(request, exc)
             raise
+        finally:
+            if self._released(pool):
+                pool.transport.close()
         self._outcome(request, response)
         return response
 
-    def _sync_transport_here(self, request: httpx.Request) -> httpx.BaseTransport:
-        """The sync transport for this process: a new one at the first call, and at the first call in a process
-        forked after it. The parent's pooled connections are left alone there: shared by two processes, one socket
-        would hand each the other's answers (the parent's transport is not closed either: its locks may be held)."""
-        if self._sync is not None and self._sync_backend == "pyreqwest":
-            # pyreqwest's runtime threads do not survive fork(): a call on its client would wait forever.
-            raise InvalidArgumentError(
-                "this client's sync_backend='pyreqwest' connections belong to the process that first used them, and "
-                "pyreqwest cannot run in a process forked from it: start worker processes with 'spawn' and connect() "
-                "in each (or fork them before the parent's first pyreqwest call), or use sync_backend='httpx'"
-            )
-        self._pid = os.getpid()
-        if self._sync_backend == "httpx":
+    def _sync_pool(self, request: httpx.Request) -> _Pool:
+        """The pool for `request` in this process, counted as used: made at the first call, and at the first call in
+        a process forked after it. The parent's pooled connections are left alone there: shared by two processes,
+        one socket would hand each the other's answers (nor are they closed: their locks may be held)."""
+        timeout = _timeout_of(request) if self._sync_backend == "pyreqwest" else None
+        key = (timeout.connect, timeout.read, timeout.write, timeout.pool) if timeout is not None else ()
+        with self._lock:
+            if self._pid != os.getpid():
+                if self._sync and self._sync_backend == "pyreqwest":
+                    # pyreqwest's runtime threads do not survive fork(): a call on its client would wait forever.
+                    raise InvalidArgumentError(
+                        "this client's sync_backend='pyreqwest' connections belong to the process that first used "
+                        "them, and pyreqwest cannot run in a process forked from it: start worker processes with "
+                        "'spawn' and connect() in each (or fork them before the parent's first pyreqwest call), or "
+                        "use sync_backend='httpx'"
+                    )
+                self._sync, self._pid = {}, os.getpid()
+            pool = self._sync.get(key)
+            if pool is None:
+                if len(self._sync) >= MAX_TIMEOUT_POOLS:  # with_timeout(remaining) per call must not pile pools up
+                    oldest = self._sync.pop(next(iter(self._sync)))
+                    oldest.retired = True
+                    if oldest.calls == 0:
+                        oldest.transport.close()
+                pool = self._sync[key] = _Pool(self._new_sync_transport(timeout))
+            pool.calls += 1
+        return pool
+
+    def _new_sync_transport(self, timeout: httpx.Timeout | None) -> httpx.BaseTransport:
+        if timeout is None:
             return httpx.HTTPTransport(**self._options)
         from .reqwest import sync_transport
 
-        # pyreqwest bounds each phase per client, not per request: by the timeout given, else by the first call's.
-        timeout = self._timeout or _timeout_of(request)
         return sync_transport(self._options.get("verify", True), timeout, self._options.get("proxy"))
 
+    def _released(self, pool: _Pool) -> bool:
+        """Count a call on `pool` as ended; whether it was the last on a retired pool, which is then to be closed."""
+        with self._lock:
+            pool.calls -= 1
+            return pool.retired and pool.calls == 0
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._async is None:
-            self._async = self._new_async_transport()
-            self._loop = _running_loop()
-        elif self._loop is not None and _running_loop() is not self._loop:
-            # Its pooled connections would fail with a bare RuntimeError ("Event loop is closed") or hang.
-            raise InvalidArgumentError(
-                "this client's async connections belong to the event loop that first used it (an earlier "
-                "asyncio.run()?): use one client per event loop, e.g. `async with connect() as client:` inside it"
-            )
-        self._before(request)
+        pool = self._async_pool()
         try:
-            response = await self._read_async(request)
-        except httpx.RequestError as exc:
-            self._outcome(request, exc)
-            raise
+            self._before(request)
+            try:
+                response = await self._read_async(request, pool.transport)
+            except httpx.RequestError as exc:
+                self._outcome(request, exc)
+                raise
+        finally:
+            if self._released(pool):
+                await pool.transport.aclose()
         self._outcome(request, response)
         return response
 
-    async def _read_async(self, request: httpx.Request) -> httpx.Response:
-        assert self._async is not None
+    def _async_pool(self) -> _Pool:
+        """The async pool, counted as used: made at the first call, in the event loop its connections then belong to."""
+        loop = _running_loop()
+        with self._lock:
+            if self._async is None:
+                self._async, self._loop = _Pool(self._new_async_transport()), loop
+            elif self._loop is not None and loop is not self._loop:
+                # Its pooled connections would fail with a bare RuntimeError ("Event loop is closed") or hang.
+                raise InvalidArgumentError(
+                    "this client's async connections belong to the event loop that first used it (an earlier "
+                    "asyncio.run()?): use one client per event loop, e.g. `async with connect() as client:` inside it"
+                )
+            self._async.calls += 1
+            return self._async
+
+    async def _read_async(self, request: httpx.Request, transport: httpx.AsyncBaseTransport) -> httpx.Response:
         try:
-            response = await self._async.handle_async_request(request)
+            response = await transport.handle_async_request(request)
             try:
                 response = await aread(response, request)
             except BaseException:
@@ -223,18 +274,46 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._renamed = renamed
         return async_transport(self._options)
 
-    # Closing lets go of the pooled connections; a later call opens new ones. Clients derived from one another
-    # (with_headers() and the like) share this transport: closing one must not leave the others unusable (aiohttp's
-    # session, unlike httpx's pools, cannot be used once closed).
     def close(self) -> None:
-        sync, self._sync = self._sync, None
-        if sync is not None:
-            sync.close()
+        with self._lock:
+            pools = list(self._sync.values()) if self._pid == os.getpid() else []  # a parent's: left alone (above)
+            self._sync = {}
+            for pool in pools:
+                pool.retired = True
+            idle = [pool for pool in pools if pool.calls == 0]
+        for pool in idle:
+            pool.transport.close()
 
     async def aclose(self) -> None:
-        transport, self._async = self._async, None
-        if transport is not None:
-            await transport.aclose()
+        with self._lock:
+            pool, loop = self._async, self._loop
+            self._async = self._loop = None  # the next call, in this loop or another, opens new connections
+            if pool is None:
+                return
+            pool.retired = True
+            if pool.calls:
+                return
+        here = _running_loop()
+        if loop is None or here is loop:
+            await pool.transport.aclose()
+        elif not loop.is_closed():
+            # Its connections belong to a loop running elsewhere (another thread): closed there.
+            import asyncio
+
+            asyncio.run_coroutine_threadsafe(pool.transport.aclose(), loop)
+        # Else its loop is gone, and its sockets with it: nothing can be awaited there any more.
+
+
+# Every _Attempts, for a forked child to renew their locks: one held by another thread at fork() stays held.
+_LOCKED: weakref.WeakSet[_Attempts] = weakref.WeakSet()
+
+
+def _renew_locks() -> None:
+    for attempts in list(_LOCKED):
+        attempts._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_renew_locks)
 
 
 def checked_proxy(proxy: object, name: str = "proxy") -> httpx.Proxy:
@@ -296,7 +375,6 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         *,
         async_backend: str = "aiohttp",
         sync_backend: str = "httpx",
-        timeout: httpx.Timeout | None = None,
         **transport_options: Any,
     ) -> None:
         for name, value, choices in (
@@ -325,7 +403,7 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._hidden = Hidden((f"{proxy.auth[0]}:{proxy.auth[1]}", proxy.auth[1]) if proxy and proxy.auth else ())
         self.proxy: httpx.Proxy | None = proxy  # every request goes through it (its repr masks the password)
         self.policy = policy
-        self._attempts = _Attempts(transport_options, async_backend, sync_backend, timeout)
+        self._attempts = _Attempts(transport_options, async_backend, sync_backend)
         self._retrying: Any = None
         self._rules: dict[str, Retry] = {}
         if policy is not None and policy.max_attempts > 1:
