@@ -45,16 +45,22 @@ class Client:
     _async_client: httpx.AsyncClient | None = field(default=None, init=False)
 
     def with_headers(self, headers: dict[str, str]) -> "Client":
-        """Get a new client matching this one with additional headers"""
-        return evolve(self, headers={**self._headers, **headers})
+        """Get a new client matching this one with additional headers (checked: lib/arguments.py)"""
+        from .lib.arguments import checked_headers
+
+        return evolve(self, headers={**self._headers, **checked_headers(headers)})
 
     def with_cookies(self, cookies: dict[str, str]) -> "Client":
-        """Get a new client matching this one with additional cookies"""
-        return evolve(self, cookies={**self._cookies, **cookies})
+        """Get a new client matching this one with additional cookies (checked: lib/arguments.py)"""
+        from .lib.arguments import checked_cookies
+
+        return evolve(self, cookies={**self._cookies, **checked_cookies(cookies)})
 
     def with_timeout(self, timeout: httpx.Timeout) -> "Client":
-        """Get a new client matching this one with a new timeout configuration"""
-        return evolve(self, timeout=timeout)
+        """Get a new client matching this one with a new timeout configuration (checked: lib/arguments.py)"""
+        from .lib.arguments import checked_timeout
+
+        return evolve(self, timeout=checked_timeout(timeout))
 
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Manually set the underlying httpx.Client
@@ -163,16 +169,22 @@ class AuthenticatedClient:
     """The name of the Authorization header"""
 
     def with_headers(self, headers: dict[str, str]) -> "AuthenticatedClient":
-        """Get a new client matching this one with additional headers"""
-        return evolve(self, headers={**self._headers, **headers})
+        """Get a new client matching this one with additional headers (checked: lib/arguments.py)"""
+        from .lib.arguments import checked_headers
+
+        return evolve(self, headers={**self._headers, **checked_headers(headers)})
 
     def with_cookies(self, cookies: dict[str, str]) -> "AuthenticatedClient":
-        """Get a new client matching this one with additional cookies"""
-        return evolve(self, cookies={**self._cookies, **cookies})
+        """Get a new client matching this one with additional cookies (checked: lib/arguments.py)"""
+        from .lib.arguments import checked_cookies
+
+        return evolve(self, cookies={**self._cookies, **checked_cookies(cookies)})
 
     def with_timeout(self, timeout: httpx.Timeout) -> "AuthenticatedClient":
-        """Get a new client matching this one with a new timeout configuration"""
-        return evolve(self, timeout=timeout)
+        """Get a new client matching this one with a new timeout configuration (checked: lib/arguments.py)"""
+        from .lib.arguments import checked_timeout
+
+        return evolve(self, timeout=checked_timeout(timeout))
 
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Manually set the underlying httpx.Client

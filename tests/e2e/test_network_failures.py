@@ -26,6 +26,7 @@ from sunco_keys.models import ApiKey, IntegrationApiKey, IntegrationApiKeyRespon
 from tests.support.backends import BACKENDS, backend_options, run
 from tests.support.echo import chained
 from tests.support.local import free_port
+from tests.support.mock_api import MockApi
 
 KEY_ID, SECRET = "app_test_key", "test-secret-value"
 
@@ -228,3 +229,20 @@ def test_pyreqwest_refuses_a_header_value_that_is_not_ascii_as_a_transport_error
     error = call_fails(misbehaving.url, "sync-pyreqwest")
     assert reason(error).startswith("RemoteProtocolError: pyreqwest cannot read the answer"), str(error)
     assert error.may_have_taken_effect is True
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_request_the_http_library_refuses_to_send_did_not_take_effect(api: MockApi, backend: str) -> None:
+    """A header value with CR/LF set on the live httpx client (the with_*() builders refuse it first): h11 refused
+    it, yet the create was reported as one that may have made a key; aiohttp's refusal escaped as a bare ValueError,
+    and pyreqwest's was named an unreadable answer, quoting the value."""
+    mode, options = backend_options(backend)
+    client = api.connect(**options)
+    live = client.get_httpx_client() if mode == "sync" else client.get_async_httpx_client()
+    live.headers["X-Token"] = "private-token\r\nX-Injected: 1"
+    with pytest.raises(sunco_keys.TransportError, match="LocalProtocolError") as refused:
+        run(mode, client, create_custom_integration_key, api.app_id, api.integration_id, body=IntegrationApiKey("x"))
+    assert refused.value.may_have_taken_effect is False
+    if backend in ("sync-pyreqwest", "async-aiohttp"):  # pyreqwest's own error quoted the value (as h11's does)
+        assert all("private-token" not in str(error) for error in chained(refused.value))
+    assert api.requests() == []

@@ -11,6 +11,7 @@ from typing import Literal
 import httpx
 
 from ..client import Client
+from .arguments import DEFAULT_TIMEOUT, checked_timeout
 from .auth import JWT_SCOPES, BasicAuth, JwtAuth
 from .body_limits import ACCEPT_ENCODING
 from .errors import InvalidArgumentError
@@ -21,11 +22,7 @@ ZENDESK_URL = "https://{subdomain}.zendesk.com/sc"
 KEY_ID_ENV = "SUNCO_KEY_ID"
 SECRET_ENV = "SUNCO_KEY_SECRET"
 BASE_URL_ENV = "SUNCO_BASE_URL"
-# A management API: fail fast when the host is unreachable, allow a slow answer.
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
-# The longest timeout taken, in seconds: far past any answer, and far from where the clocks under the HTTP libraries
-# overflow (1e10 s raises OverflowError in a socket's deadline). httpx.Timeout(None) sets no limit at all.
-MAX_TIMEOUT = 86_400.0
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
@@ -67,7 +64,11 @@ def connect(
     _check_credential("key_id", key_id)
     _check_credential("secret", secret)
     assert isinstance(key_id, str) and isinstance(secret, str)
-    url, limits, signer = _base_url(region, subdomain, base_url), _timeout(timeout), _auth(auth, scope, key_id, secret)
+    url, limits, signer = (
+        _base_url(region, subdomain, base_url),
+        checked_timeout(timeout),
+        _auth(auth, scope, key_id, secret),
+    )
     if not isinstance(trust_env, bool):
         raise InvalidArgumentError(f"trust_env must be True or False, got {type(trust_env).__name__}")
     transport = SuncoTransport(
@@ -95,6 +96,10 @@ def _check_credential(name: str, value: object) -> None:
         raise InvalidArgumentError(f"{name} is not valid text: it holds a lone surrogate")
     if name == "key_id" and ":" in value:
         raise InvalidArgumentError("key_id must not contain ':' (it would end the Basic auth user name)")
+    if _CONTROL.search(value):  # never in a key the API issues; a trailing newline often comes with a file's text
+        raise InvalidArgumentError(
+            f"{name} holds a line break or another control character (read from a file? strip it)"
+        )
 
 
 def _is_utf8(text: str) -> bool:
@@ -124,11 +129,11 @@ def _verify(verify: object) -> bool | ssl.SSLContext:
 
 
 def _auth(auth: str, scope: str, key_id: str, secret: str) -> httpx.Auth:
+    if scope not in JWT_SCOPES:  # checked with Basic auth too, which has no use for it: a typo is still a typo
+        raise InvalidArgumentError(f"scope must be one of {', '.join(JWT_SCOPES)}, got {scope!r}")
     if auth == "basic":
         return BasicAuth(key_id, secret)
     if auth == "jwt":
-        if scope not in JWT_SCOPES:
-            raise InvalidArgumentError(f"scope must be one of {', '.join(JWT_SCOPES)}, got {scope!r}")
         return JwtAuth(key_id, secret, scope)
     raise InvalidArgumentError(f"auth must be 'basic' or 'jwt', got {auth!r}")
 
@@ -214,30 +219,6 @@ def _environment_proxy(url: httpx.URL) -> tuple[str, str | None]:
     if not value or _is_loopback(url.host) or proxy_bypass(host):
         return "", None
     return f"the environment's {scheme.upper()}_PROXY", value
-
-
-def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
-    if isinstance(timeout, httpx.Timeout):
-        for phase in ("connect", "read", "write", "pool"):
-            value = getattr(timeout, phase)
-            if value is not None and not _is_seconds(value):
-                raise InvalidArgumentError(
-                    f"timeout.{phase} must be None (no limit) or a number of seconds over 0 and at most "
-                    f"{MAX_TIMEOUT:g}, got {value!r}"
-                )
-        return timeout
-    if not _is_seconds(timeout):
-        raise InvalidArgumentError(
-            f"timeout must be a number of seconds over 0 and at most {MAX_TIMEOUT:g}, or an httpx.Timeout "
-            f"(httpx.Timeout(None) for no limit), got {timeout!r}"
-        )
-    assert isinstance(timeout, int | float)
-    return httpx.Timeout(timeout, connect=min(float(timeout), DEFAULT_TIMEOUT.connect or timeout))
-
-
-def _is_seconds(value: object) -> bool:
-    """A timeout the HTTP libraries can wait: a real number over 0, at most MAX_TIMEOUT (so neither NaN nor inf)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= MAX_TIMEOUT
 
 
 def _policy(retries: RetryPolicy | int | None) -> RetryPolicy | None:

@@ -112,15 +112,11 @@ class ReqwestTransport(httpx.BaseTransport):
         except ValueError as exc:
             if isinstance(exc, UnicodeError):
                 raise
-            # pyreqwest gives header values as text only, and fails the whole answer on one that is not visible
-            # ASCII ("failed to convert header to a str"): the answer cannot be read, though the server sent it.
-            raise httpx.RemoteProtocolError(
-                f"pyreqwest cannot read the answer: a header value is not visible ASCII ({exc}); "
-                "sync_backend='httpx' reads it",
-                request=request,
-            ) from exc
-        response.stream = _Stream(response.stream, self._theirs, request)
-        return response
+            failure = _refused(exc, request)
+        else:
+            response.stream = _Stream(response.stream, self._theirs, request)
+            return response
+        raise failure  # out of the except block: nothing chains to pyreqwest's text, which may quote a header value
 
     def close(self) -> None:
         self._transport.close()
@@ -197,3 +193,17 @@ def _said(exc: BaseException | None) -> str:
     message = str(getattr(exc, "message", exc))
     causes = _causes(exc)
     return f"{message} ({causes[-1]})" if causes and causes[-1] else message
+
+
+def _refused(exc: ValueError, request: httpx.Request) -> httpx.RequestError:
+    """httpx's name for a ValueError of pyreqwest's transport, never quoting a header value (it may be a credential)."""
+    if str(exc).startswith("Invalid header"):  # a header of the request it would not send ("Invalid header value: ...")
+        return httpx.LocalProtocolError(
+            "pyreqwest refused to send a header name or value HTTP does not allow", request=request
+        )
+    # pyreqwest gives header values as text only, and fails the whole answer on one that is not visible ASCII
+    # ("failed to convert header to a str"): the answer cannot be read, though the server sent it.
+    return httpx.RemoteProtocolError(
+        "pyreqwest cannot read the answer: a header value is not visible ASCII; sync_backend='httpx' reads it",
+        request=request,
+    )

@@ -18,6 +18,7 @@ import importlib.util
 import logging
 import math
 import os
+import re
 import threading
 import weakref
 from collections.abc import Callable
@@ -44,10 +45,19 @@ _ATTEMPT = "sunco_keys.attempt"
 _REACHED = "sunco_keys.reached"
 # Whether an attempt before the current one had: the answer to a later one does not say what it did.
 _REACHED_BEFORE = "sunco_keys.reached_before"
-# httpx's names (on every backend: lib/aiohttp_backend.py, lib/reqwest.py) for failures before any byte was sent.
-UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol, httpx.ProxyError)
+# httpx's names (on every backend: lib/aiohttp_backend.py, lib/reqwest.py) for failures before any byte was sent,
+# or before a whole request was (LocalProtocolError: the HTTP library refused what it was asked to send).
+UNSENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.ProxyError,
+    httpx.LocalProtocolError,
+)
 ASYNC_BACKENDS = ("aiohttp", "httpx")
 SYNC_BACKENDS = ("httpx", "pyreqwest")
+_HOST_NAME = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?").fullmatch
 # The most pyreqwest pools kept at once, one per timeout its clients use (with_timeout() derives a client).
 MAX_TIMEOUT_POOLS = 4
 
@@ -261,6 +271,12 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
             # Retried like httpcore's answer to a malformed response would be. Raised outside this block, so that
             # nothing chains to aiohttp's error: its request_info holds the request's headers, Authorization too.
             failure = httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request)
+        except ValueError as exc:
+            # aiohttp refuses a header holding CR, LF or NUL as it writes the request, with a ValueError that quotes
+            # nothing: httpx's name for it, as h11's refusal is named (and nothing was sent).
+            if self._async_backend != "aiohttp" or not str(exc).startswith("Forbidden control character"):
+                raise
+            failure = httpx.LocalProtocolError(str(exc), request=request)
         raise failure
 
     def _new_async_transport(self) -> httpx.AsyncBaseTransport:
@@ -335,13 +351,16 @@ def checked_proxy(proxy: object, name: str = "proxy") -> httpx.Proxy:
 
 
 def is_host(url: httpx.URL) -> bool:
-    """Whether `url` names a host that sockets can be asked to connect to: httpx decodes an IDNA name only when
-    asked (UnicodeError for a malformed one), and the socket layer encodes it with the idna codec."""
+    """Whether `url` names a host that sockets can be asked to connect to: an IP address, or a name whose IDNA form
+    is labels of letters, digits, '-' and '_' (httpx takes a space or '%' in a name, which no resolver would).
+    httpx decodes an IDNA name only when asked (UnicodeError for a malformed one), as the socket layer does."""
     try:
-        url.host.encode("idna")
+        name = url.host.encode("idna").decode("ascii")
     except UnicodeError:  # idna.IDNAError included; a label empty or over 63 characters
         return False
-    return bool(url.host)
+    if ":" in name:  # only an IPv6 address has one (httpx has checked it)
+        return True
+    return _HOST_NAME(name) is not None
 
 
 def _timeout_of(request: httpx.Request) -> httpx.Timeout:
