@@ -45,6 +45,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import ssl
 import subprocess
 import sys
@@ -157,21 +158,38 @@ def read_config(env: Mapping[str, str]) -> Config:
 
 def check_url(variable: str, url: str) -> None:
     """Refuse a URL that is not http(s), that carries credentials (they belong in TWINE_USERNAME/PASSWORD) or a
-    query (where a password could hide), or that httpx cannot request."""
+    query (where a password could hide), or that httpx cannot request.
+
+    A refused URL is never quoted, nor is a parser's message quoting part of it: a mistyped URL may still carry a
+    password (`http:/ci:pw@host/` has no host, so its "user:pw@" ends up in the path). Any "@" is refused, wherever
+    the parser puts it (`http://ci:1234/pw@host/` is host "ci", port 1234), so that a URL that passes holds no
+    login and may be shown in later messages.
+    """
+    if "@" in url:
+        raise PublishError(
+            f"{variable} must not contain credentials (it has an '@'): set TWINE_USERNAME and TWINE_PASSWORD "
+            "instead (an '@' that belongs in the path is written %40)",
+            exit_code=2,
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (read for its check: a port that is not a number raises ValueError)
         httpx.URL(url)
     except (ValueError, httpx.InvalidURL) as exc:
-        raise PublishError(f"{variable} is not a valid URL ({exc})", exit_code=2) from None
-    if "@" in parts.netloc or "@" in url.split("/", 1)[0]:
-        raise PublishError(
-            f"{variable} must not contain credentials: set TWINE_USERNAME and TWINE_PASSWORD instead", exit_code=2
-        )
+        raise PublishError(f"{variable} is not a valid URL ({_unquoted(str(exc))})", exit_code=2) from None
     if parts.query or parts.fragment:
         raise PublishError(f"{variable} must not have a query or a fragment", exit_code=2)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PublishError(f"{variable} must be an http:// or https:// URL, not {url!r}", exit_code=2)
+        raise PublishError(
+            f"{variable} must be an http:// or https:// URL with a host, e.g. https://pypi.internal/ "
+            "(check the '://' after http or https)",
+            exit_code=2,
+        )
+
+
+def _unquoted(message: str) -> str:
+    """A parser's message with what it quotes of the URL left out (a port such as 'pw' may be a password)."""
+    return re.sub(r"'[^']*'|\"[^\"]*\"", "'...'", message)
 
 
 def ensure_slash(url: str) -> str:

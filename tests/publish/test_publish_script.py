@@ -76,6 +76,34 @@ def test_unusable_index_urls_are_refused(url: str, variable: str) -> None:
     assert "pw@" not in str(caught.value) and "password=pw" not in str(caught.value)
 
 
+SECRET = "S3cr3tP4ss"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"http:/ci:{SECRET}@pypi.internal:8080/",  # a slash short: no host, the login lands in the path
+        f"https//ci:{SECRET}@pypi.internal/",  # no colon: no scheme at all
+        f"http://ci:1234/{SECRET}@pypi.internal/",  # a password with a "/": host "ci", port 1234
+        f"http://ci:{SECRET}/",  # the password parsed as a port
+        f"http://ci:{SECRET}",
+        f"http://[ci:{SECRET}/",
+        f"http://ci:{SECRET}@pypi.internal/",
+    ],
+)
+@pytest.mark.parametrize("variable", ["INDEX_URL", "INDEX_SIMPLE_URL"])
+def test_a_mistyped_url_is_refused_without_quoting_the_password_it_may_hold(
+    url: str, variable: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("INDEX_URL", UPLOAD)
+    monkeypatch.setenv(variable, url)
+    monkeypatch.setattr(publish, "http_client", lambda cfg: pytest.fail("the index was reached"))
+    assert publish.main(["--dist", "no-dist"]) == 2
+    captured = capsys.readouterr()
+    assert f"publish: error: {variable}" in captured.err
+    assert SECRET not in captured.out + captured.err
+
+
 @pytest.mark.parametrize(("ca_bundle", "reason"), [("/no/such/ca.pem", "No such file"), (__file__, "")])
 def test_an_unusable_twine_cert_is_a_usage_error(ca_bundle: str, reason: str) -> None:
     cfg = publish.read_config({"INDEX_URL": UPLOAD, "TWINE_CERT": ca_bundle})
