@@ -11,6 +11,12 @@ BENCH_READY := $(VENV)/.bench-ready
 HAND_WRITTEN := generated/sunco_keys/lib scripts tests bench
 # Where `make build` writes the sdist and wheel and `make publish` uploads them from (wiped by every build).
 DIST ?= dist
+# An empty DIST would build into the repository's root and check or upload "/*": refused before anything runs.
+ifneq ($(filter build publish,$(MAKECMDGOALS)),)
+ifeq ($(strip $(DIST)),)
+$(error DIST is empty: leave it unset (dist/) or set it to a folder, e.g. DIST=out/dist)
+endif
+endif
 
 .PHONY: help setup lock generate check test fuzz demo build publish bench bench-check nginx
 # `make fuzz` multiplies every fuzz test's example count by this (`make test` runs them at 1); the cases come from

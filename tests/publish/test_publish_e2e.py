@@ -460,3 +460,18 @@ def test_build_refuses_to_empty_a_folder_holding_anything_but_distributions(tmp_
         assert (dist / kept).exists() and old.read_bytes() == b"old"
     else:
         assert dist.read_text(encoding="utf-8") == "a file, not a folder"
+
+
+@pytest.mark.parametrize("goal", [("-o", "check", "build"), ("-o", "build", "publish")])
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_dist_is_refused_before_anything_is_built_or_read(
+    tmp_path: Path, goal: tuple[str, ...], empty: str
+) -> None:
+    """DIST= would build into the repository's root and `twine check` "/*"; make refuses it before any recipe."""
+    copy = repository_copy(tmp_path)
+    command = ["make", "--no-print-directory", "-C", str(copy), "-o", ".venv/.ready", *goal, f"DIST={empty}"]
+    result = run(command, scrubbed_environment(INDEX_URL="http://127.0.0.1:9/"))
+    assert result.returncode == 2, shown(result)
+    assert "DIST is empty" in result.output, shown(result)
+    assert not [path.name for path in copy.iterdir() if path.name.endswith((".whl", ".tar.gz"))]
+    assert "twine" not in result.output and "publish: error" not in result.output, shown(result)
