@@ -1,7 +1,8 @@
 """Regenerate `generated/` from openapi.yaml, or check that it is up to date (`--check`).
 
 openapi-python-client writes into a scratch folder; the result then replaces `generated/` file by file,
-leaving the hand-written `sunco_keys/lib/` alone. `--check` compares instead of writing and names every
+leaving the hand-written `sunco_keys/lib/` alone; a file it no longer writes is deleted only when git can give it
+back, anything else stops it before it writes. `--check` compares instead of writing and names every
 file that differs, so a stale `generated/` cannot go unnoticed.
 """
 
@@ -165,13 +166,44 @@ def differences(fresh: Path, committed: Path) -> list[str]:
     return lines
 
 
+def unrecoverable(folder: Path, paths: set[Path]) -> list[Path]:
+    """Those of `paths` (relative to `folder`) that git could not give back once deleted: not committed, or changed
+    since the last commit. All of them when `folder` is not in a git checkout or git cannot be run."""
+    english = {name: value for name, value in os.environ.items() if name != "LANGUAGE"} | {"LC_ALL": "C"}
+
+    def git(*arguments: str) -> set[Path] | None:
+        try:
+            result = subprocess.run(
+                ["git", "-C", str(folder), *arguments], capture_output=True, check=False, env=english
+            )
+        except OSError:
+            return None
+        if result.returncode != 0:
+            return None
+        names = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+        return {Path(name) for name in names if name}
+
+    committed = git("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", ".")  # relative to `folder`
+    changed = git("diff", "--relative", "--name-only", "--no-renames", "-z", "HEAD", "--", ".")
+    if committed is None or changed is None:
+        return sorted(paths)
+    return sorted(path for path in paths if path not in committed or path in changed)
+
+
 def install(fresh: Path, committed: Path) -> None:
     """Make `committed` hold exactly what was generated, keeping the hand-written lib/.
+
+    A file the generator no longer writes is deleted only if git can give it back (committed, unchanged since);
+    any other such file is someone's work: nothing is written and GenerationError names it.
 
     Files whose bytes did not change are left alone: a rewritten generated/pyproject.toml would look newer to
     make and reinstall every dependency on the next target.
     """
-    for relative in relative_files(committed) - relative_files(fresh):
+    extra = relative_files(committed) - relative_files(fresh)
+    kept = unrecoverable(committed, extra)
+    if kept:
+        raise GenerationError(f"{not_generated_message(kept, committed)} Nothing was written.")
+    for relative in extra:
         (committed / relative).unlink()
     for relative in relative_files(fresh):
         target = committed / relative
@@ -182,6 +214,18 @@ def install(fresh: Path, committed: Path) -> None:
     for folder in sorted((p for p in committed.rglob("*") if p.is_dir()), reverse=True):
         if not any(folder.iterdir()):
             folder.rmdir()
+
+
+def not_generated_message(paths: list[Path], committed: Path) -> str:
+    """Why generation stops at files in `committed` that it does not write and git does not hold, and what to do."""
+    shown = ", ".join(f"{committed.name}/{path}" for path in paths[:10])
+    more = f" and {len(paths) - 10} more" if len(paths) > 10 else ""
+    return (
+        f"{committed.name}/ holds files that the generator does not write and that git could not give back "
+        f"(not committed, or changed since): {shown}{more}. `make generate` would delete them, so it refuses to: "
+        f"move hand-written code to {committed.name}/{HAND_WRITTEN.as_posix()}/ (which it keeps), or delete the "
+        "files yourself; then run `make generate`."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,8 +239,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.check:
                 lines = differences(fresh, OUTPUT)
                 if lines:
-                    print("generated/ is out of date with openapi.yaml; run `make generate`:", file=sys.stderr)
+                    kept = unrecoverable(OUTPUT, relative_files(OUTPUT) - relative_files(fresh))
+                    advice = "" if kept else "; run `make generate`"  # which refuses to delete files git lacks
+                    print(f"generated/ is out of date with openapi.yaml{advice}:", file=sys.stderr)
                     print("\n".join(lines), file=sys.stderr)
+                    if kept:
+                        print(not_generated_message(kept, OUTPUT), file=sys.stderr)
                     return 1
                 print("generated/ matches openapi.yaml")
             else:

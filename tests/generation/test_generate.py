@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.local import git
+
 ROOT = Path(__file__).resolve().parents[2]
 INPUTS = ("openapi.yaml", "generator-config.yaml", "templates", "generated", "scripts/generate.py")
 GET_MODULE = "generated/sunco_keys/api/custom_integration_api_keys/get_custom_integration_key.py"
@@ -56,6 +58,7 @@ def test_regenerating_changes_nothing_and_keeps_the_hand_written_lib(project: Pa
         os.utime(path, (1_600_000_000, 1_600_000_000))
     stray = project / "generated/sunco_keys/models/no_longer_generated.py"
     stray.write_text("x = 1\n")
+    commit_all(project)  # a file generated once and committed: git can give it back
     result = generate(project)
     assert result.returncode == 0, result.stderr
     assert not stray.exists()  # what the generator no longer writes is removed
@@ -63,6 +66,43 @@ def test_regenerating_changes_nothing_and_keeps_the_hand_written_lib(project: Pa
     assert (project / "generated/sunco_keys/lib/connection.py").is_file()
     rewritten = [str(path.relative_to(project)) for path in files if path.stat().st_mtime != 1_600_000_000]
     assert rewritten == []  # untouched: make would otherwise see generated/pyproject.toml as new and reinstall
+
+
+def commit_all(project: Path) -> None:
+    """Make `project` a git checkout with everything in it committed."""
+    for step in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "--message", "start"]):
+        git(project, *step)
+
+
+@pytest.mark.parametrize("state", ["untracked", "changed since committed", "no git checkout"])
+def test_a_file_the_generator_does_not_write_and_git_lacks_is_never_deleted(project: Path, state: str) -> None:
+    """`make check` names the extra file; neither it nor `make generate` leads to deleting work git cannot restore."""
+    helper = project / "generated/sunco_keys/helpers.py"
+    if state == "changed since committed":
+        helper.write_text("def mine() -> int:\n    return 1\n")
+        commit_all(project)
+    elif state == "untracked":
+        commit_all(project)
+    helper.write_text("def mine() -> int:\n    return 2\n")
+    before = helper.read_text()
+    client = project / "generated/sunco_keys/client.py"
+    client.write_text("# stale\n")  # something generation would rewrite: it must not be rewritten either
+    check = generate(project, "--check")
+    assert check.returncode == 1
+    assert "extra:     generated/sunco_keys/helpers.py" in check.stderr
+    assert "run `make generate`:" not in check.stderr  # the advice that deleted it
+    assert "move hand-written code to generated/sunco_keys/lib/" in check.stderr
+    result = generate(project)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: generated/ holds files that the generator does not write")
+    assert "generated/sunco_keys/helpers.py" in result.stderr and "Nothing was written" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert helper.read_text() == before
+    assert client.read_text() == "# stale\n"
+    (project / "generated/sunco_keys/lib/helpers.py").write_text(before)  # the way out the message gives
+    helper.unlink()
+    assert generate(project).returncode == 0
+    assert generate(project, "--check").returncode == 0
 
 
 def test_editing_a_description_without_regenerating_fails_the_check_naming_the_stale_file(project: Path) -> None:
