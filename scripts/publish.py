@@ -20,7 +20,9 @@ Order of work, so that the usual failures leave the index untouched:
      included, so that every published version can be rebuilt from a commit;
   1. check dist/: exactly one wheel and one sdist of sunco-keys at the version of openapi.yaml, built from
      generated/ as it is now (each carries every file hatchling would put in it, byte-identical, and nothing that
-     differs), so that the commit checked in 0. is what gets uploaded, even with `make -o build publish`;
+     differs), so that the commit checked in 0. is what gets uploaded, even with `make -o build publish`; and, in a
+     git checkout, every file they carry is tracked by git (`git ls-files`): hatchling packages what git ignores
+     through .git/info/exclude or a global excludesfile, and `git status` does not show it;
   2. probe the upload endpoint with an empty upload (no file): unreachable index, wrong URL or refused
      credentials fail here, before any file is sent;
   3. read the index's simple API (its root must answer, so that "no page for sunco-keys" means what it says):
@@ -314,8 +316,9 @@ def find_release(dist: Path, version: Version) -> Release:
     return Release(wheel_name, wheel_version, files)
 
 
-def check_built_from(release: Release, generated: Path) -> None:
-    """Refuse a release that is not a build of `generated` as it is now (one built before the tree changed).
+def check_built_from(release: Release, generated: Path) -> set[Path]:
+    """Refuse a release that is not a build of `generated` as it is now (one built before the tree changed); return
+    the files of the tree that its archives carry.
 
     Hatchling, the build backend, says which files of the tree each archive carries: each must be there with the
     tree's bytes, and nothing else an archive carries may differ from the tree. The wheel's METADATA and the
@@ -331,16 +334,59 @@ def check_built_from(release: Release, generated: Path) -> None:
     except (OSError, EOFError, zlib.error, zipfile.BadZipFile, tarfile.TarError) as exc:
         raise PublishError(f"cannot read {wheel.name} and {sdist.name} ({exc}): run `make build`", exit_code=2) from exc
     differ = set() if metadata == pkg_info else {"METADATA"}
+    tree_files: set[Path] = set()
     for builder, carried in ((WheelBuilder(str(generated)), wheel_files), (SdistBuilder(str(generated)), sdist_files)):
         expected = {item.distribution_path: Path(item.path) for item in builder.recurse_included_files()}
         differ |= {name for name, path in expected.items() if carried.get(name) != _tree_bytes(path)}
         differ |= {name for name in carried.keys() - expected.keys() if carried[name] != _tree_bytes(generated / name)}
+        tree_files |= {expected.get(name, generated / name) for name in carried}
     if differ:
         shown = ", ".join(sorted(differ)[:10]) + (f" and {len(differ) - 10} more" if len(differ) > 10 else "")
         raise PublishError(
             f"{wheel.parent} was not built from generated/ as it is now ({shown} differ): run `make build`",
             exit_code=2,
         )
+    return tree_files
+
+
+def check_tracked(root: Path, carried: set[Path], env: Mapping[str, str]) -> None:
+    """Refuse a release whose archives carry a file of the tree that git does not track.
+
+    Hatchling leaves out what generated/.gitignore names, but not what git ignores through .git/info/exclude or a
+    global excludesfile (an editor's `auth.py~`), and `git status` does not show ignored files: only `git ls-files`
+    tells. A file git ignores is refused even with PUBLISH_ALLOW_DIRTY=1, which is for publishing changes on
+    purpose; any other untracked file is refused unless it is set. Outside a git checkout there is nothing to ask.
+    """
+    tracked = _git_files(root, "ls-files", "-z", "--", "generated")
+    ignored = _git_files(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", "generated")
+    if tracked is None or ignored is None:
+        return
+    top = root.resolve()
+    names = {path.resolve().relative_to(top).as_posix() for path in carried if path.resolve().is_relative_to(top)}
+    untracked = sorted(names - tracked)
+    refused = [name for name in untracked if name in ignored or env.get(ALLOW_DIRTY) != "1"]
+    if refused:
+        shown = ", ".join(refused[:10]) + (f" and {len(refused) - 10} more" if len(refused) > 10 else "")
+        because = (
+            "git ignores them (.git/info/exclude or a global excludesfile, which the build does not read)"
+            if all(name in ignored for name in refused)
+            else "a published version must be rebuildable from a commit"
+        )
+        raise PublishError(
+            f"the built archives carry files that git does not track ({shown}): {because}. Delete them or move them "
+            "out of generated/ (or commit them), then `make build` again."
+        )
+
+
+def _git_files(root: Path, *arguments: str) -> set[str] | None:
+    """The paths (relative to `root`) that `git -C root ARGUMENTS` lists; None when git cannot say."""
+    try:
+        result = subprocess.run(["git", "-C", str(root), *arguments], capture_output=True, check=False)
+    except OSError:
+        return None
+    if result.returncode != 0:
+        return None
+    return {name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name}
 
 
 def _wheel_files(wheel: Path) -> tuple[dict[str, bytes], bytes | None]:
@@ -648,7 +694,7 @@ def publish(dist: Path, env: Mapping[str, str]) -> str:
     config = read_config(env)
     check_committed(ROOT, env)
     release = find_release(dist, expected_version())
-    check_built_from(release, ROOT / "generated")
+    check_tracked(ROOT, check_built_from(release, ROOT / "generated"), env)
     label = f"{release.name} {release.version}"
     with http_client(config) as client:
         check_upload_access(client, config)

@@ -372,7 +372,7 @@ def test_a_failed_twine_upload_is_reported_with_what_the_index_holds(
     monkeypatch.setattr(publish, "http_client", lambda cfg: real_client(cfg, httpx.MockTransport(handler)))
     monkeypatch.setattr(publish, "twine_upload", lambda cfg, files, env: (1, "HTTPError: 500 Server Error"))
     monkeypatch.setattr(publish, "uncommitted_sources", lambda root: [])  # whatever the working tree holds now
-    monkeypatch.setattr(publish, "check_built_from", lambda release, generated: None)  # the files are stand-ins
+    monkeypatch.setattr(publish, "check_built_from", lambda release, generated: set())  # the files are stand-ins
     env = {
         "INDEX_URL": UPLOAD,
         "INDEX_SIMPLE_URL": UPLOAD + "+simple/",
@@ -573,6 +573,74 @@ def test_a_wheel_whose_metadata_is_not_the_sdist_s_is_refused(tmp_path: Path) ->
     release = built(tmp_path, TREE, metadata=METADATA + b"Requires-Dist: aiohttp>=3.10.0\n")
     with pytest.raises(publish.PublishError, match=r"\(METADATA differ\)"):
         publish.check_built_from(release, tree(tmp_path, TREE))
+
+
+BACKUP = "sunco_keys/lib/paths.py~"  # an editor's backup, which git ignores only through .git/info/exclude
+
+
+@pytest.mark.parametrize(
+    ("how", "allow_dirty", "refused"),
+    [
+        ("info/exclude", "", "git ignores them"),
+        ("info/exclude", "1", "git ignores them"),  # PUBLISH_ALLOW_DIRTY is for changes, not for ignored files
+        ("excludesfile", "", "git ignores them"),
+        ("untracked", "", "rebuildable from a commit"),
+        ("untracked", "1", None),
+        ("committed", "", None),
+    ],
+)
+def test_archives_carrying_a_file_git_does_not_track_are_refused(
+    tmp_path: Path, how: str, allow_dirty: str, refused: str | None
+) -> None:
+    generated = tree(tmp_path, TREE)
+    git(tmp_path, "init", "--quiet")
+    git(tmp_path, "add", "--all")
+    git(tmp_path, "commit", "--quiet", "--message", "start")
+    (generated / BACKUP).write_bytes(b"x = 0\n")
+    if how == "info/exclude":
+        (tmp_path / ".git" / "info").mkdir(exist_ok=True)
+        (tmp_path / ".git" / "info" / "exclude").write_text("*~\n", encoding="utf-8")
+    elif how == "excludesfile":  # the setting a global ~/.gitconfig makes; here in the checkout's own config
+        (tmp_path / "global-ignore").write_text("*~\n", encoding="utf-8")
+        git(tmp_path, "config", "core.excludesFile", str(tmp_path / "global-ignore"))
+    elif how == "committed":
+        git(tmp_path, "add", "--all")
+        git(tmp_path, "commit", "--quiet", "--message", "backup")
+    release = built(tmp_path, {**TREE, BACKUP: b"x = 0\n"})
+    carried = publish.check_built_from(release, generated)  # hatchling itself packages it: the archives match
+    env = {"PUBLISH_ALLOW_DIRTY": allow_dirty} if allow_dirty else {}
+    if refused is None:
+        publish.check_tracked(tmp_path, carried, env)
+        return
+    with pytest.raises(publish.PublishError, match="carry files that git does not track") as caught:
+        publish.check_tracked(tmp_path, carried, env)
+    assert f"(generated/{BACKUP})" in str(caught.value) and refused in str(caught.value)
+    assert caught.value.exit_code == 1
+
+
+def test_publish_refuses_a_file_git_ignores_before_reaching_the_index(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The whole path: `git status` shows nothing, the archives match the tree, and still nothing is sent."""
+    generated = tree(tmp_path, TREE)
+    git(tmp_path, "init", "--quiet")
+    git(tmp_path, "add", "--all")
+    git(tmp_path, "commit", "--quiet", "--message", "start")
+    (tmp_path / ".git" / "info").mkdir(exist_ok=True)
+    (tmp_path / ".git" / "info" / "exclude").write_text("*~\n", encoding="utf-8")
+    (generated / BACKUP).write_bytes(b"x = 0\n")
+    built(tmp_path, {**TREE, BACKUP: b"x = 0\n"})
+    monkeypatch.setattr(publish, "ROOT", tmp_path)
+    monkeypatch.setattr(publish, "expected_version", lambda: Version("1.2.0"))
+    monkeypatch.setattr(publish, "http_client", lambda cfg: pytest.fail("the index was reached"))
+    assert publish.uncommitted_sources(tmp_path) == []
+    with pytest.raises(publish.PublishError, match=f"git does not track \\(generated/{BACKUP}\\)"):
+        publish.publish(tmp_path / "dist", {"INDEX_URL": UPLOAD})
+
+
+def test_outside_a_git_checkout_the_archives_are_not_compared_with_git(tmp_path: Path) -> None:
+    release = built(tmp_path, TREE)
+    publish.check_tracked(tmp_path, publish.check_built_from(release, tree(tmp_path, TREE)), {})
 
 
 @pytest.mark.parametrize("damage", ["wheel-not-a-zip", "wheel-corrupt", "sdist-truncated"])
