@@ -67,6 +67,24 @@ def validate_spec(spec: Path) -> None:
         ) from None  # the resolver's own message holds the whole document
     except RecursionError as exc:  # $refs that lead back to themselves
         raise GenerationError(f"{spec.name}: its $refs refer to each other in a loop") from exc
+    check_version(spec, document)
+
+
+def check_version(spec: Path, document: dict[str, object]) -> None:
+    """Refuse an info.version that is no Python package version: it becomes generated/pyproject.toml's, which
+    the build backend would refuse only later, with a traceback."""
+    from packaging.version import InvalidVersion, Version
+
+    info = document.get("info")
+    version = info.get("version") if isinstance(info, dict) else None
+    try:
+        Version(str(version))
+    except InvalidVersion:
+        shown = repr(version) if len(repr(version)) <= 60 else repr(version)[:57] + "..."
+        raise GenerationError(
+            f"{spec.name}: info.version {shown} is not a valid Python package version (PEP 440, e.g. 1.2.0 or "
+            "1.2.0rc1): it is the version of the package built from generated/"
+        ) from None
 
 
 def _dangling_refs(document: dict[str, object]) -> list[tuple[str, str]]:

@@ -141,6 +141,11 @@ def test_a_generated_file_edited_by_hand_or_added_is_named(project: Path) -> Non
         (lambda text: text.replace("operationId: GetCustomIntegrationKey", "operationId: 5"), "not valid OpenAPI"),
         (lambda text: text.replace("title:", "title: \udcff", 1), "cannot be read as YAML"),  # byte 0xff: not UTF-8
         (lambda text: "- " + text.replace("\n", "\n  "), "expected a mapping at the top level"),
+        (
+            lambda text: text.replace("  version: 0.1.0\n", "  version: banana\n", 1),
+            "info.version 'banana' is not a valid Python package version",
+        ),
+        (lambda text: text.replace("  version: 0.1.0\n", f"  version: 1.0 {'x' * 5000}\n", 1), "info.version '1.0 xx"),
         (lambda text: text.replace('"#/components/schemas/apiKey"', '"elsewhere.yaml#/apiKey"'), "cannot be resolved"),
         (
             lambda text: text.replace('"#/components/schemas/apiKey"', '"#/components/schemas/apiKeyy"', 1),
