@@ -271,19 +271,49 @@ def expected_version() -> Version:
     """The version to publish: openapi.yaml's info.version, which must equal generated/pyproject.toml's."""
     import yaml
 
-    spec_version = str(yaml.safe_load(SPEC.read_text(encoding="utf-8"))["info"]["version"])
-    with PYPROJECT.open("rb") as handle:
-        project_version = str(tomllib.load(handle)["project"]["version"])
+    try:
+        spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        if isinstance(exc, OSError):
+            reason = exc.strerror or type(exc).__name__
+        elif isinstance(exc, UnicodeDecodeError):
+            reason = "it is not UTF-8 text"
+        else:
+            reason = getattr(exc, "problem", None) or "it is not valid YAML"
+        raise PublishError(
+            f"cannot read {SPEC.name}{where}: {reason}: fix it, then `make generate` and `make build`", exit_code=2
+        ) from None
+    info = spec.get("info") if isinstance(spec, dict) else None
+    version = info.get("version") if isinstance(info, dict) else None
+    if version is None or version == "" or isinstance(version, dict | list):
+        raise PublishError(
+            f"{SPEC.name} has no info.version, the version to publish: set it, then `make generate` and `make build`",
+            exit_code=2,
+        )
+    spec_version = str(version)
+    try:
+        with PYPROJECT.open("rb") as handle:
+            project = tomllib.load(handle).get("project")
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        problem = (exc.strerror or type(exc).__name__) if isinstance(exc, OSError) else str(exc)
+        raise PublishError(
+            f"cannot read generated/pyproject.toml ({problem}): run `make generate`", exit_code=2
+        ) from None
+    project_version = str(project.get("version")) if isinstance(project, dict) else "no version"
     if spec_version != project_version:
         raise PublishError(
-            f"openapi.yaml says version {spec_version} but generated/pyproject.toml says {project_version}: "
+            f"openapi.yaml says version {spec_version[:60]} but generated/pyproject.toml says {project_version[:60]}: "
             "run `make generate`",
             exit_code=2,
         )
     try:
         return Version(spec_version)
-    except InvalidVersion as exc:
-        raise PublishError(f"openapi.yaml info.version {spec_version!r} is not a valid version", exit_code=2) from exc
+    except InvalidVersion:
+        raise PublishError(
+            f"openapi.yaml info.version {spec_version[:60]!r} is not a valid version", exit_code=2
+        ) from None
 
 
 def sha256_of(path: Path) -> str:

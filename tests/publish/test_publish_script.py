@@ -392,6 +392,44 @@ def test_main_exits_1_when_refused_and_2_on_a_usage_error(monkeypatch: pytest.Mo
     assert publish.main(["--dist", str(tmp_path)]) == 1
 
 
+@pytest.mark.parametrize(
+    ("spec", "pyproject", "message"),
+    [
+        (b"openapi: 3.1.0\ninfo:\n  title: t\n", None, "openapi.yaml has no info.version"),
+        (b"openapi: 3.1.0\n", None, "openapi.yaml has no info.version"),
+        (b"- a list\n", None, "openapi.yaml has no info.version"),
+        (b"info:\n  version: {}\n", None, "openapi.yaml has no info.version"),
+        (b"info:\n  version: 1.2.0\n  title: [\n", None, "cannot read openapi.yaml (line 4, column 1)"),
+        (b"info: {version: 1.2.0\n", None, "cannot read openapi.yaml (line 2, column 1)"),
+        (b"info:\n  version: \xff\n", None, "cannot read openapi.yaml: it is not UTF-8 text"),
+        (None, None, "cannot read openapi.yaml: No such file or directory"),
+        (b"info:\n  version: 1.2.0\n", b"[project\n", "cannot read generated/pyproject.toml"),
+        (b"info:\n  version: 1.2.0\n", b"[tool.x]\n", "generated/pyproject.toml says no version"),
+        (b"info:\n  version: 1.2.0\n", None, "cannot read generated/pyproject.toml (No such file or directory)"),
+    ],
+)
+def test_a_spec_or_pyproject_without_a_readable_version_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    spec: bytes | None,
+    pyproject: bytes | None,
+    message: str,
+) -> None:
+    """Run outside a checkout's check (PUBLISH_ALLOW_DIRTY=1), as the version is read: an error, not a traceback."""
+    if spec is not None:
+        (tmp_path / "openapi.yaml").write_bytes(spec)
+    if pyproject is not None:
+        (tmp_path / "pyproject.toml").write_bytes(pyproject)
+    monkeypatch.setattr(publish, "SPEC", tmp_path / "openapi.yaml")
+    monkeypatch.setattr(publish, "PYPROJECT", tmp_path / "pyproject.toml")
+    monkeypatch.setenv("INDEX_URL", UPLOAD)
+    monkeypatch.setenv("PUBLISH_ALLOW_DIRTY", "1")
+    assert publish.main(["--dist", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("publish: error: ") and message in error, error
+
+
 # --- the checkout ---------------------------------------------------------------------------------------------
 
 
