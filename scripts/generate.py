@@ -47,20 +47,27 @@ def validate_spec(spec: Path) -> None:
     try:
         document = YAML(typ="safe").load(spec.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YAMLError) as exc:
-        raise GenerationError(f"{spec.name}: cannot be read as YAML: {exc}") from exc
+        raise GenerationError(f"{spec.name}: cannot be read as YAML: {_short(str(exc), 600)}") from exc
     if not isinstance(document, dict):
         raise GenerationError(f"{spec.name}: expected a mapping at the top level")
+    odd_keys = _non_string_keys(document)
+    if odd_keys:  # the validator would only say "Dict key must be str", naming no place
+        listed = ", ".join(f"{_yaml_key(key)} at {where}" for key, where in odd_keys[:3])
+        raise GenerationError(
+            f'{spec.name}: a mapping key is not a string: {listed}; quote it (a status code is written "201":)'
+        )
     dangling = _dangling_refs(document)
     if dangling:  # the validator misses some (a request body's schema), and the generator then names none
         listed = ", ".join(f"{ref!r} at {where}" for ref, where in dangling[:3])
         raise GenerationError(f"{spec.name}: a $ref cannot be resolved within the document: {listed}")
     try:
         validate(document)
-    except OpenAPIValidationError as exc:
-        where = "/".join(str(part) for part in exc.path) or "(top level)"
-        raise GenerationError(f"{spec.name} is not valid OpenAPI at {where}: {exc.message}") from exc
+    except OpenAPIValidationError as exc:  # its message can go on to quote the whole offending part of the document
+        where = _short("/".join(str(part) for part in exc.path), 200) or "(top level)"
+        reason = _short(exc.message.strip().split("\n", 1)[0])
+        raise GenerationError(f"{spec.name} is not valid OpenAPI at {where}: {reason}") from None
     except (ValueError, TypeError) as exc:  # what the validator raises for YAML that is no JSON document
-        raise GenerationError(f"{spec.name} is not valid OpenAPI: {exc}") from exc
+        raise GenerationError(f"{spec.name} is not valid OpenAPI: {_short(str(exc))}") from None
     except Unresolvable as exc:  # a $ref to a file or a URL (_dangling_refs took those within): self-contained only
         ref = str(exc.ref)
         where = ", ".join([place for found, place in _refs(document) if found == ref][:3]) or "(not found)"
@@ -87,6 +94,35 @@ def check_version(spec: Path, document: dict[str, object]) -> None:
             f"{spec.name}: info.version {shown} is not a valid Python package version (PEP 440, e.g. 1.2.0 or "
             "1.2.0rc1): it is the version of the package built from generated/"
         ) from None
+
+
+def _short(text: str, limit: int = 300) -> str:
+    """`text`, cut to `limit` characters, so that an error quoting part of the document stays an error message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _yaml_key(key: object) -> str:
+    """A key that is not a string, as the spec spells it."""
+    if key is None:
+        return "null (an empty key)"
+    if isinstance(key, bool):
+        return str(key).lower()
+    return _short(repr(key), 40)
+
+
+def _non_string_keys(node: object, path: str = "") -> list[tuple[object, str]]:
+    """Each mapping key in `node` that YAML read as something else than a string (201, true, null), with its place."""
+    found: list[tuple[object, str]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            place = f"{path}/{key}" if path else str(key)
+            if not isinstance(key, str):
+                found.append((key, place))
+            found += _non_string_keys(value, place)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _non_string_keys(value, f"{path}/{index}")
+    return found
 
 
 def _dangling_refs(document: dict[str, object]) -> list[tuple[str, str]]:
