@@ -80,9 +80,19 @@ def _proxy_authorization(value: str) -> ClientMiddlewareType:
     return authorized
 
 
-def renamed(exc: httpx.RequestError, request: httpx.Request) -> httpx.RequestError | None:
-    """httpcore's error for the aiohttp failure behind `exc`, chained to that failure (when it holds nothing of the
-    answer or of the credentials); None when `exc` already names it (a timeout, an error that is not aiohttp's)."""
+def renamed(exc: Exception, request: httpx.Request) -> httpx.RequestError | None:
+    """httpcore's error for the aiohttp failure `exc` is or wraps, chained to that failure (when it holds nothing of
+    the answer or of the credentials); None when `exc` already names it (a timeout, an error that is not aiohttp's)."""
+    if isinstance(exc, aiohttp.ClientError):  # one httpx-aiohttp does not map: a malformed answer
+        # Retried as httpcore's answer to a malformed response would be. Chained to nothing: its request_info holds
+        # the request's headers, Authorization too.
+        return httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request)
+    if isinstance(exc, ValueError) and str(exc).startswith("Forbidden control character"):
+        # aiohttp refuses a header holding CR, LF or NUL as it writes the request (nothing sent), quoting nothing:
+        # named as h11's refusal is.
+        return httpx.LocalProtocolError(str(exc), request=request)
+    if not isinstance(exc, httpx.RequestError):
+        return None
     cause = exc.__cause__
     failure: httpx.RequestError
     if isinstance(cause, aiohttp.ClientHttpProxyError):  # the proxy refused the tunnel (a 407, a 502): not sent

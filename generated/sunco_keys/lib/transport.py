@@ -113,6 +113,13 @@ class _Pool:
         self.retired = False
 
 
+def _retired(pools: list[_Pool]) -> list[_Pool]:
+    """Mark `pools` retired (under their _Attempts' lock); those with no call under way, to be closed now."""
+    for pool in pools:
+        pool.retired = True
+    return [pool for pool in pools if pool.calls == 0]
+
+
 class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Sends one attempt on the real transport, reads its body (so a broken body fails inside the retry loop), logs retries.
 
@@ -133,10 +140,8 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._pid: int | None = None  # the process the sync pools' connections belong to
         self._async: _Pool | None = None
         self._loop: Any = None  # the asyncio loop the async pool's connections belong to
-        # Errors of the async backend that it does not map to httpx's own (aiohttp's, for a malformed answer).
-        self._foreign_errors: tuple[type[Exception], ...] = ()
-        # The async backend's renaming of the httpx errors it raises (lib/aiohttp_backend.py), if it needs one.
-        self._renamed: Callable[[httpx.RequestError, httpx.Request], httpx.RequestError | None] | None = None
+        # The async backend's renaming of its failures to httpx's errors (lib/aiohttp_backend.py), if it needs one.
+        self._renamed: Callable[[Exception, httpx.Request], httpx.RequestError | None] | None = None
 
     def _before(self, request: httpx.Request) -> None:
         attempt = request.extensions.get(_ATTEMPT, 0) + 1
@@ -201,10 +206,8 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
             pool = self._sync.get(key)
             if pool is None:
                 if len(self._sync) >= MAX_TIMEOUT_POOLS:  # with_timeout(remaining) per call must not pile pools up
-                    oldest = self._sync.pop(next(iter(self._sync)))
-                    oldest.retired = True
-                    if oldest.calls == 0:
-                        oldest.transport.close()
+                    for idle in _retired([self._sync.pop(next(iter(self._sync)))]):
+                        idle.transport.close()
                 pool = self._sync[key] = _Pool(self._new_sync_transport(timeout))
             pool.calls += 1
         return pool
@@ -261,32 +264,20 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 await response.aclose()  # aiohttp frees (closes) the connection only then, not at a failed read
                 raise
             return response
-        except httpx.RequestError as exc:
-            # httpx-aiohttp names most connection failures ConnectTimeout; httpcore's name instead, when it has one.
+        except Exception as exc:
+            # The backend's failures by httpcore's names, where it has its own (lib/aiohttp_backend.py). Raised
+            # outside this block, so that nothing chains to what the backend's renaming leaves out.
             renamed = self._renamed(exc, request) if self._renamed is not None else None
             if renamed is None:
                 raise
             failure = renamed
-        except self._foreign_errors as exc:
-            # Retried like httpcore's answer to a malformed response would be. Raised outside this block, so that
-            # nothing chains to aiohttp's error: its request_info holds the request's headers, Authorization too.
-            failure = httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request)
-        except ValueError as exc:
-            # aiohttp refuses a header holding CR, LF or NUL as it writes the request, with a ValueError that quotes
-            # nothing: httpx's name for it, as h11's refusal is named (and nothing was sent).
-            if self._async_backend != "aiohttp" or not str(exc).startswith("Forbidden control character"):
-                raise
-            failure = httpx.LocalProtocolError(str(exc), request=request)
         raise failure
 
     def _new_async_transport(self) -> httpx.AsyncBaseTransport:
         if self._async_backend == "httpx":
             return httpx.AsyncHTTPTransport(**self._options)
-        import aiohttp
-
         from .aiohttp_backend import async_transport, renamed
 
-        self._foreign_errors = (aiohttp.ClientError,)
         self._renamed = renamed
         return async_transport(self._options)
 
@@ -294,9 +285,7 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         with self._lock:
             pools = list(self._sync.values()) if self._pid == os.getpid() else []  # a parent's: left alone (above)
             self._sync = {}
-            for pool in pools:
-                pool.retired = True
-            idle = [pool for pool in pools if pool.calls == 0]
+            idle = _retired(pools)
         for pool in idle:
             pool.transport.close()
 
@@ -304,10 +293,7 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         with self._lock:
             pool, loop = self._async, self._loop
             self._async = self._loop = None  # the next call, in this loop or another, opens new connections
-            if pool is None:
-                return
-            pool.retired = True
-            if pool.calls:
+            if pool is None or not _retired([pool]):  # a call under way closes it as it ends
                 return
         here = _running_loop()
         if loop is None or here is loop:
