@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -110,19 +111,14 @@ def _yaml_key(key: object) -> str:
     return _short(repr(key), 40)
 
 
-def _non_string_keys(node: object, path: str = "") -> list[tuple[object, str]]:
-    """Each mapping key in `node` that YAML read as something else than a string (201, true, null), with its place."""
-    found: list[tuple[object, str]] = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            place = f"{path}/{key}" if path else str(key)
-            if not isinstance(key, str):
-                found.append((key, place))
-            found += _non_string_keys(value, place)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _non_string_keys(value, f"{path}/{index}")
-    return found
+def _non_string_keys(document: object) -> list[tuple[object, str]]:
+    """Each mapping key in `document` that YAML read as other than a string (201, true, null), with its place."""
+    return [
+        (key, f"{place}/{key}" if place else str(key))
+        for mapping, place in _mappings(document)
+        for key in mapping
+        if not isinstance(key, str)
+    ]
 
 
 def _dangling_refs(document: dict[str, object]) -> list[tuple[str, str]]:
@@ -134,18 +130,24 @@ def _dangling_refs(document: dict[str, object]) -> list[tuple[str, str]]:
     return dangling
 
 
-def _refs(node: object, path: str = "") -> list[tuple[str, str]]:
-    """Every `$ref` string in `node`, with its slash-joined place."""
-    found: list[tuple[str, str]] = []
+def _refs(document: object) -> list[tuple[str, str]]:
+    """Every `$ref` string in `document`, with its slash-joined place."""
+    return [
+        (ref, place or "(top level)")
+        for mapping, place in _mappings(document)
+        if isinstance(ref := mapping.get("$ref"), str)
+    ]
+
+
+def _mappings(node: object, path: str = "") -> Iterator[tuple[dict[object, object], str]]:
+    """Every mapping in `node`, `node` first, with its slash-joined place ("" for `node` itself)."""
     if isinstance(node, dict):
-        if isinstance(node.get("$ref"), str):
-            found.append((node["$ref"], path or "(top level)"))
+        yield node, path
         for key, value in node.items():
-            found += _refs(value, f"{path}/{key}" if path else str(key))
+            yield from _mappings(value, f"{path}/{key}" if path else str(key))
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            found += _refs(value, f"{path}/{index}")
-    return found
+            yield from _mappings(value, f"{path}/{index}")
 
 
 def _resolves(document: object, pointer: str) -> bool:
