@@ -264,6 +264,22 @@ def test_each_retry_is_logged_at_info_without_secrets(
     assert all(api.secret not in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.parametrize("echoed", ["{secret}", "Mon, 01 Jan 2024 00:00:00 {secret}", "Mon, 01 Jan 2024 00:00:00"])
+def test_a_retry_after_echoing_the_credentials_is_never_logged(
+    api: MockApi, calls: Calls, caplog: pytest.LogCaptureFixture, echoed: str
+) -> None:
+    """A server (or a proxy) may put anything into Retry-After; a value that is no wait is ignored, not logged.
+
+    At INFO, as the retries are logged (httpcore's DEBUG trace of the wire, response headers and all, is opt-in).
+    """
+    api.inject({"status": 429, "retry_after": echoed.format(secret=api.secret), "method": "GET"})
+    with caplog.at_level(logging.INFO):
+        assert calls.list().keys == []
+    assert len(api_requests(api, "GET")) == 2
+    assert not [r for r in caplog.records if "Retry-After" in r.getMessage()]
+    assert all(api.secret not in r.getMessage() for r in caplog.records)
+
+
 # --- typed errors ------------------------------------------------------------------------------------------------
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import email.utils
 import json
 import pickle
 import string
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -24,7 +26,7 @@ from sunco_keys.api.custom_integration_api_keys import (
     list_custom_integration_keys,
 )
 from sunco_keys.lib.decode import check_types
-from sunco_keys.lib.errors import error_for
+from sunco_keys.lib.errors import error_for, parse_retry_after
 from sunco_keys.lib.paths import MAX_SEGMENT_LENGTH, path_segment
 from sunco_keys.lib.redaction import excerpt
 from sunco_keys.lib.transport import SuncoTransport
@@ -183,6 +185,9 @@ def test_an_api_error_may_have_taken_effect_after_a_5xx_or_an_earlier_attempt_th
         (None, None),
         ("soon", None),
         ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+        ("Wed, 21 Oct 2015 07:28:00", 0.0),  # no zone: read as UTC
+        (" 7 ", 7.0),
+        ("-7", None),
         ("1" + "0" * 400, None),  # digits only, but past a float's range
         ("9" * 300, float("9" * 300)),  # large, still a float: kept
     ],
@@ -194,6 +199,17 @@ def test_a_rate_limit_or_server_error_carries_retry_after(
     error = api_error(status, b"{}", {"Retry-After": value} if value else None)
     assert isinstance(error, sunco_keys.RateLimitError if status == 429 else sunco_keys.ServerError)
     assert error.retry_after == seconds
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "\u0667"])  # digits to str.isdigit(), not to HTTP
+def test_a_retry_after_of_non_ascii_digits_is_invalid(value: str) -> None:
+    assert parse_retry_after(value) is None
+
+
+def test_a_retry_after_date_ahead_gives_the_seconds_until_then() -> None:
+    when = email.utils.formatdate(time.time() + 120, usegmt=True)
+    retry_after = api_error(429, b"{}", {"Retry-After": when}).retry_after
+    assert retry_after is not None and 100 < retry_after <= 120
 
 
 @pytest.mark.parametrize("body", [b"<html>bad gateway</html>", b"", b"[]", b'{"errors": "x"}', b'{"errors": [1]}'])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import math
 from collections.abc import Sequence
 from http import HTTPStatus
@@ -243,18 +245,21 @@ def _scrubbed_json(value: Any, hide: Sequence[str]) -> Any:
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds to wait from a Retry-After header (seconds or an HTTP date); None when absent or invalid.
 
-    A count of seconds too large for a float (hundreds of digits) is invalid too: `inf` would only move the
-    failure to the caller's `time.sleep` or `timedelta`.
+    A date without a zone is read as UTC. A count of seconds too large for a float (hundreds of digits) is invalid
+    too: `inf` would only move the failure to the caller's `time.sleep` or `timedelta`. Nothing is logged: a server
+    or a proxy may echo anything into the header, the request's credentials included.
     """
-    if not value:
-        return None
-    from httpx_retries import Retry
-
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit():
+        seconds = float(value)
+        return seconds if math.isfinite(seconds) else None
     try:
-        seconds = Retry().parse_retry_after(value)
-    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
-    return seconds if math.isfinite(seconds) else None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
 
 
 def answered_request(response: httpx.Response) -> httpx.Request | None:

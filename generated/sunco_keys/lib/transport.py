@@ -85,10 +85,10 @@ class RetryPolicy:
 
     def retry_for(self, method: str) -> Retry:
         """The httpx-retries rule for requests of `method`."""
-        from httpx_retries import Retry
+        from .retry_rule import QuietRetry
 
         idempotent = method.upper() in IDEMPOTENT_METHODS
-        return Retry(
+        return QuietRetry(
             total=self.max_attempts - 1,
             allowed_methods=[method.upper()],
             status_forcelist=UNAVAILABLE if idempotent else RATE_LIMITED,
