@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
+# The version of .venv/'s python; rewritten when .venv/ is made (again), which then redoes $(READY).
+VENV_PYTHON := $(VENV)/.python
 # `make bench` installs requirements-bench.txt into .venv/ too; this stamp says it is there.
 BENCH_READY := $(VENV)/.bench-ready
 HAND_WRITTEN := generated/sunco_keys/lib scripts tests bench
@@ -18,7 +20,7 @@ $(error DIST is empty: leave it unset (dist/) or set it to a folder, e.g. DIST=o
 endif
 endif
 
-.PHONY: help setup lock generate check test fuzz demo build publish bench bench-check nginx
+.PHONY: FORCE help setup lock generate check test fuzz demo build publish bench bench-check nginx
 # `make fuzz` multiplies every fuzz test's example count by this (`make test` runs them at 1); the cases come from
 # SUNCO_FUZZ_SEED (tests/fuzz/figures.py's fixed default unless set); the figures print the command that repeats a run.
 SUNCO_FUZZ_SCALE ?= 10
@@ -28,8 +30,12 @@ help: ## List the targets
 
 setup: $(READY) ## Create .venv/ with the pinned dev dependencies and generated/ installed editable
 
-$(READY): requirements-dev.txt generated/pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# Run by every target that uses .venv/: refuses a $(PYTHON) older than 3.11, and makes .venv/ (again) with $(PYTHON)
+# when its python is missing, does not run, or is another version than $(PYTHON)'s (saying so).
+$(VENV_PYTHON): FORCE
+	@bash scripts/venv.sh "$(PYTHON)" $(VENV)
+
+$(READY): requirements-dev.txt generated/pyproject.toml $(VENV_PYTHON)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e generated
 	touch $@
