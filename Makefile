@@ -35,10 +35,13 @@ setup: $(READY) ## Create .venv/ with the pinned dev dependencies and generated/
 $(VENV_PYTHON): FORCE
 	@bash scripts/venv.sh "$(PYTHON)" $(VENV)
 
-$(READY): requirements-dev.txt generated/pyproject.toml $(VENV_PYTHON)
+# generated/pyproject.toml counts only while it is there: once deleted, `make generate` makes it again. Until then
+# generated/ cannot be installed, and $(READY) is left as it was, so that the next make installs it.
+$(READY): requirements-dev.txt $(wildcard generated/pyproject.toml) $(VENV_PYTHON)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e generated
-	touch $@
+	test ! -e generated/pyproject.toml || \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e generated
+	test ! -e generated/pyproject.toml || touch $@
 
 lock: ## Re-resolve requirements-dev.in (and requirements-bench.in on top) into the fully pinned .txt files
 	rm -rf $(VENV)-lock && $(PYTHON) -m venv $(VENV)-lock

@@ -1,6 +1,7 @@
 """scripts/generate.py: regeneration is deterministic, keeps lib/, and --check names every stale generated file.
 
-Each test works on a scratch copy of the generation inputs and of generated/, so the repository is never touched.
+Each test works on a scratch copy of the generation inputs and of generated/, so the repository is never touched;
+those running `make` there give the copy a .venv/ of its own, which runs this interpreter and installs nothing.
 """
 
 from __future__ import annotations
@@ -66,6 +67,54 @@ def test_regenerating_changes_nothing_and_keeps_the_hand_written_lib(project: Pa
     assert (project / "generated/sunco_keys/lib/connection.py").is_file()
     rewritten = [str(path.relative_to(project)) for path in files if path.stat().st_mtime != 1_600_000_000]
     assert rewritten == []  # untouched: make would otherwise see generated/pyproject.toml as new and reinstall
+
+
+INSTALL = "-m pip install --quiet --disable-pip-version-check"
+
+
+def make(project: Path, goal: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """`make GOAL` in `project`, whose .venv/ runs this interpreter but only records what pip is asked: the result and
+    pip's calls."""
+    log = project / "pip.log"
+    log.write_text("", encoding="utf-8")
+    python = project / ".venv/bin/python"
+    if not python.exists():
+        python.parent.mkdir(parents=True)
+        records = f'if [ "$1 $2" = "-m pip" ]; then echo "$*" >>"{log}"; exit 0; fi'
+        python.write_text(f'#!/bin/sh\n{records}\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
+        python.chmod(0o755)
+    inherited = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")  # from a `make test` running this suite
+    env = {key: value for key, value in os.environ.items() if key not in inherited}
+    command = ["make", "--no-print-directory", "-C", str(project), goal, f"PYTHON={sys.executable}"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, env=env)
+    return result, log.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize("venv", ["set up", "to be set up again"])
+def test_make_generate_makes_a_deleted_pyproject_toml_again_and_the_next_make_installs_it(
+    project: Path, venv: str
+) -> None:
+    """generated/pyproject.toml is generated: deleted, it is no file make must find, but one `make generate` makes."""
+    for name in ("Makefile", "requirements-dev.txt", "scripts/venv.sh"):
+        shutil.copyfile(ROOT / name, project / name)
+    requirements = f"{INSTALL} -r requirements-dev.txt"
+    editable = f"{INSTALL} --no-deps --no-build-isolation -e generated"
+    result, pip = make(project, "setup")
+    assert result.returncode == 0, result.stderr
+    assert pip == [requirements, editable]
+    pyproject = project / "generated/pyproject.toml"
+    pyproject.unlink()
+    if venv == "to be set up again":  # as after requirements-dev.txt changed
+        os.utime(project / ".venv/.ready", (1_600_000_000, 1_600_000_000))
+    result, pip = make(project, "setup")
+    assert result.returncode == 0, result.stderr
+    assert editable not in pip and not pyproject.exists()
+    result, pip = make(project, "generate")
+    assert result.returncode == 0, result.stderr
+    assert editable not in pip
+    assert pyproject.read_bytes() == (ROOT / "generated/pyproject.toml").read_bytes()
+    assert make(project, "setup")[1] == [requirements, editable]
+    assert make(project, "setup")[1] == []
 
 
 def commit_all(project: Path) -> None:
