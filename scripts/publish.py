@@ -767,10 +767,14 @@ def check_published(release: Release, on_index: Sequence[IndexFile]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point; exit 0 when published, 1 when refused or failed, 2 on a usage error."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="folder holding the built files")
+    parser.add_argument("--dist", default=str(ROOT / "dist"), help="folder holding the built files")
     args = parser.parse_args(argv)
     try:
-        print(publish(args.dist, os.environ))
+        if not args.dist.strip():  # Path("") is the current folder: never what was meant
+            raise PublishError(
+                "--dist is empty: leave it out (dist/) or name a folder, e.g. --dist out/dist", exit_code=2
+            )
+        print(publish(Path(args.dist), os.environ))
     except PublishError as exc:
         print(f"publish: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -392,6 +392,18 @@ def test_main_exits_1_when_refused_and_2_on_a_usage_error(monkeypatch: pytest.Mo
     assert publish.main(["--dist", str(tmp_path)]) == 1
 
 
+@pytest.mark.parametrize("dist", ["", "  "])
+def test_an_empty_dist_is_a_usage_error_before_anything_is_read(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], dist: str
+) -> None:
+    """`--dist ""` would read the current folder: refused, as `make publish DIST=` is."""
+    monkeypatch.setenv("INDEX_URL", UPLOAD)
+    monkeypatch.setattr(publish, "publish", lambda dist, env: pytest.fail("publishing began"))
+    assert publish.main(["--dist", dist]) == 2
+    error = "publish: error: --dist is empty: leave it out (dist/) or name a folder, e.g. --dist out/dist\n"
+    assert capsys.readouterr() == ("", error)
+
+
 @pytest.mark.parametrize(
     ("spec", "pyproject", "message"),
     [
