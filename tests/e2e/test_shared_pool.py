@@ -5,6 +5,7 @@ the event loop it belongs to. Over real sockets, on every backend."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 import threading
@@ -207,3 +208,54 @@ def test_pyreqwest_bounds_a_derived_client_s_call_by_its_own_timeout(api: MockAp
         with pytest.raises(sunco_keys.TransportError, match="Timeout"):
             list_custom_integration_keys.sync(*args, client=parent)
     assert isinstance(listed, IntegrationApiKeyListResponse) and listed.keys == []
+
+
+def _sockets_back_to(count: int) -> int:
+    """This process's open sockets once they are down to `count`, or after 2 s: pyreqwest closes them in its own
+    threads a moment after close() returns, and closes an idle one itself after the 5 s keep-alive expiry (which
+    would hide one left open)."""
+    deadline = time.monotonic() + 2
+    while _socket_count() > count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _socket_count()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts sockets in /proc")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_client_closed_while_a_call_waits_to_retry_leaves_no_connection_open(api: MockApi, backend: str) -> None:
+    """A GET answered 503 waits (Retry-After) before its next attempt; the client was closed meanwhile. That
+    attempt opened a new pool, which nothing closed once the call ended: its connection stayed open for as long as
+    the client object lived (aiohttp: "Unclosed client session" when it went). The call holds its pool for all its
+    attempts, closed as it ends."""
+    mode, options = backend_options(backend)
+    gc.collect()  # an earlier test's clients, whose sockets would otherwise close during this one
+    before = _socket_count()
+    client = api.connect(**options)
+    api.inject({"status": 503, "retry_after": "1", "method": "GET"})
+    args = (api.app_id, api.integration_id)
+    if mode == "sync":
+        outcome: dict[str, Any] = {}
+
+        def call() -> None:
+            outcome["listed"] = list_custom_integration_keys.sync(*args, client=client)
+
+        with client:
+            worker = threading.Thread(target=call)
+            worker.start()
+            while not any(r["status"] == 503 for r in api.requests()):
+                time.sleep(0.02)
+        worker.join()
+        listed = outcome["listed"]
+    else:
+
+        async def closed_under_a_call() -> Any:
+            async with client:
+                task = asyncio.create_task(list_custom_integration_keys.asyncio(*args, client=client))
+                while not any(r["status"] == 503 for r in await asyncio.to_thread(api.requests)):
+                    await asyncio.sleep(0.02)
+            return await task
+
+        listed = asyncio.run(closed_under_a_call())
+    assert isinstance(listed, IntegrationApiKeyListResponse) and listed.keys == []
+    assert [r["status"] for r in api.requests()] == [503, 200]
+    assert _sockets_back_to(before) == before  # `client` still alive: a pool it holds would keep its socket

@@ -140,6 +140,9 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._pid: int | None = None  # the process the sync pools' connections belong to
         self._async: _Pool | None = None
         self._loop: Any = None  # the asyncio loop the async pool's connections belong to
+        # The pool each call under way holds, by the id() of its request (not in the request's extensions, which
+        # pyreqwest keeps a copy of with its answer, and with them the pool, until the garbage collector runs).
+        self._held: dict[int, _Pool] = {}
         # The async backend's renaming of its failures to httpx's errors (lib/aiohttp_backend.py), if it needs one.
         self._renamed: Callable[[Exception, httpx.Request], httpx.RequestError | None] | None = None
 
@@ -169,9 +172,9 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self._before(request)
-        pool = self._sync_pool(request)
+        transport = self._held[id(request)].transport
         try:
-            response = pool.transport.handle_request(request)
+            response = transport.handle_request(request)
             try:
                 response = read(response, request)
             except BaseException:
@@ -180,11 +183,30 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
         except httpx.RequestError as exc:
             self._outcome(request, exc)
             raise
-        finally:
-            if self._released(pool):
-                pool.transport.close()
         self._outcome(request, response)
         return response
+
+    def begin_call(self, request: httpx.Request) -> None:
+        """Hold the sync pool for every attempt of `request`'s call, to its end (end_call): a client closed while
+        the call waits to retry closes the pool as the call ends, where the next attempt would otherwise open a new
+        pool that nothing closes."""
+        self._held[id(request)] = self._sync_pool(request)
+
+    def begin_async_call(self, request: httpx.Request) -> None:
+        """begin_call for an async call (aend_call ends it)."""
+        self._held[id(request)] = self._async_pool()
+
+    def end_call(self, request: httpx.Request) -> None:
+        """Let go of the pool `request`'s call held; closed if it was retired and this call was its last."""
+        pool = self._held.pop(id(request))
+        if self._released(pool):
+            pool.transport.close()
+
+    async def aend_call(self, request: httpx.Request) -> None:
+        """end_call for an async call."""
+        pool = self._held.pop(id(request))
+        if self._released(pool):
+            await pool.transport.aclose()
 
     def _sync_pool(self, request: httpx.Request) -> _Pool:
         """The pool for `request` in this process, counted as used: made at the first call, and at the first call in
@@ -226,17 +248,12 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
             return pool.retired and pool.calls == 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        pool = self._async_pool()
+        self._before(request)
         try:
-            self._before(request)
-            try:
-                response = await self._read_async(request, pool.transport)
-            except httpx.RequestError as exc:
-                self._outcome(request, exc)
-                raise
-        finally:
-            if self._released(pool):
-                await pool.transport.aclose()
+            response = await self._read_async(request, self._held[id(request)].transport)
+        except httpx.RequestError as exc:
+            self._outcome(request, exc)
+            raise
         self._outcome(request, response)
         return response
 
@@ -454,6 +471,7 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self._prepare(request)
+        self._attempts.begin_call(request)
         try:
             if self._retrying is None:
                 response = self._attempts.handle_request(request)
@@ -463,10 +481,13 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             failure = exc
         else:
             return self._checked(request, response)
+        finally:
+            self._attempts.end_call(request)
         raise self._failed(request, failure)  # out of the except block: chained only as _failed decides
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self._prepare(request)
+        self._attempts.begin_async_call(request)
         try:
             if self._retrying is None:
                 response = await self._attempts.handle_async_request(request)
@@ -476,6 +497,8 @@ class SuncoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             failure = exc
         else:
             return self._checked(request, response)
+        finally:
+            await self._attempts.aend_call(request)
         raise self._failed(request, failure)
 
     def close(self) -> None:
