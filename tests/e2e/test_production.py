@@ -233,6 +233,27 @@ def test_attempts_stop_at_max_attempts_and_raise_the_last_error(api: MockApi) ->
         assert len(api_requests(api, "GET")) == 3
 
 
+# A date whose year no datetime holds: email.utils raises OverflowError, not ValueError, for it.
+YEAR_PAST_ANY_DATETIME = "Mon, 01 Jan 1000000000000000000000 00:00:00 GMT"
+
+
+def test_a_retry_after_date_past_any_datetime_is_no_wait(api: MockApi, calls: Calls) -> None:
+    """A Retry-After dated in a year no datetime holds escaped the call as a bare OverflowError, from the retry
+    rule's wait; it is ignored as any other value that is no wait is, and the call retried after the backoff."""
+    api.inject({"status": 429, "retry_after": YEAR_PAST_ANY_DATETIME, "method": "GET"})
+    assert calls.list().keys == []
+    assert [r["status"] for r in api_requests(api, "GET")] == [429, 200]
+
+
+def test_a_rate_limit_error_with_a_retry_after_past_any_datetime_has_none(api: MockApi) -> None:
+    """The RateLimitError of such an answer escaped as a bare OverflowError: its retry_after is None."""
+    with Calls(api, connect(api, retries=None), "sync") as calls:
+        api.inject({"status": 429, "retry_after": YEAR_PAST_ANY_DATETIME, "method": "GET"})
+        with pytest.raises(sunco_keys.RateLimitError) as caught:
+            calls.list()
+    assert caught.value.retry_after is None
+
+
 def test_429_after_retries_raises_rate_limit_error_with_retry_after(api: MockApi) -> None:
     with Calls(api, connect(api, retries=None), "sync") as calls:
         api.inject({"status": 429, "retry_after": "7", "method": "GET"})

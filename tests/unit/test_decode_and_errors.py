@@ -190,6 +190,7 @@ def test_an_api_error_may_have_taken_effect_after_a_5xx_or_an_earlier_attempt_th
         ("-7", None),
         ("1" + "0" * 400, None),  # digits only, but past a float's range
         ("9" * 300, float("9" * 300)),  # large, still a float: kept
+        ("Mon, 01 Jan 1000000000000000000000 00:00:00 GMT", None),  # a year past any datetime (OverflowError)
     ],
 )
 @pytest.mark.parametrize("status", [429, 503])

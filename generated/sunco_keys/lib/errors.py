@@ -255,7 +255,7 @@ def parse_retry_after(value: str | None) -> float | None:
         return seconds if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a year past any datetime's (22 digits)
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=datetime.UTC)
