@@ -34,6 +34,7 @@ KEY_ID, SECRET = "app_test_key", "test-secret-value"
 class Misbehaving:
     """A loopback server that reads one request per connection, then: "drop" closes, "cut-head" sends a status line
     and half a header then closes, "cut-echo" does so with the request's Authorization header in that head,
+    "long-echo" answers 401 with a header line over 100 KiB that starts with the request's Authorization value,
     "cut-body" sends a whole head and 1 of the 100 body bytes it announces then closes, "reset" closes with an RST
     (SO_LINGER 0), "stall" answers nothing until the client hangs up; "drop-then-stop" and "429-then-stop" close or
     answer 429 to the first request and then stop listening, so that every later connection is refused;
@@ -99,6 +100,12 @@ class Misbehaving:
         elif self.behaviour == "cut-echo":
             echoed = [line for line in head.split(b"\r\n") if line.lower().startswith(b"authorization:")]
             connection.sendall(b"HTTP/1.1 401 Unauthorized\r\n" + b"".join(line + b"\r\n" for line in echoed) + b"X-")
+        elif self.behaviour == "long-echo":
+            value = b"".join(
+                line[14:].strip() for line in head.split(b"\r\n") if line.lower().startswith(b"authorization:")
+            )
+            long_line = b"X-Echo: " + value + b"x" * (110 * 1024)
+            connection.sendall(b"HTTP/1.1 401 Unauthorized\r\n" + long_line + b"\r\nContent-Length: 0\r\n\r\n")
         elif self.behaviour == "stall":
             connection.recv(1)  # returns once the client, tired of waiting, closes its end
         elif self.behaviour == "reset":
@@ -120,12 +127,12 @@ def refused_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
 
-def call(url: str, backend: str, operation: str = "create") -> object:
+def call(url: str, backend: str, operation: str = "create", secret: str = SECRET) -> object:
     """What a create (retried only after 429) or a delete (retried after any network failure) returns against `url`
     through `backend`, with retries that wait 10 ms at most; whatever it raises propagates."""
     mode, options = backend_options(backend)
     retries = sunco_keys.RetryPolicy(backoff_factor=0.001, max_backoff=0.01)
-    client = sunco_keys.connect(KEY_ID, SECRET, base_url=url, retries=retries, timeout=1.0, **options)  # type: ignore[arg-type]
+    client = sunco_keys.connect(KEY_ID, secret, base_url=url, retries=retries, timeout=1.0, **options)  # type: ignore[arg-type]
     if operation == "create":
         module: Any = create_custom_integration_key
         args: tuple[Any, ...] = ("app", "integration")
@@ -198,6 +205,23 @@ def test_a_cut_head_echoing_the_credentials_shows_them_nowhere(misbehaving: Misb
     for shown in chained(error):
         assert SECRET not in repr(shown) and token not in repr(shown), repr(shown)
         assert SECRET not in repr(vars(shown)) and token not in repr(vars(shown)), repr(shown)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("misbehaving", ["long-echo"], indirect=True)
+def test_an_over_long_header_echoing_the_credentials_shows_no_part_of_them(
+    misbehaving: Misbehaving, backend: str
+) -> None:
+    """aiohttp refuses a header line over 100 KiB, quoting its first 100 bytes: here the start of the request's
+    Basic credentials (about 150 characters with a secret as long as the API's), cut short of the whole value that
+    masking looks for, so that the TransportError showed most of the key's secret, base64-encoded."""
+    secret = "echoed-" + "s" * 79  # 86 characters, as the API's secrets
+    with pytest.raises(sunco_keys.SuncoKeysError) as caught:  # UnauthorizedError where the line is taken
+        call(misbehaving.url, backend, secret=secret)
+    token = base64.b64encode(f"{KEY_ID}:{secret}".encode()).decode()
+    piece = token[20:60]  # what encodes a part of the secret (the first 16 characters encode the key id)
+    for shown in chained(caught.value):
+        assert piece not in repr(shown) and piece not in repr(vars(shown)), repr(shown)
 
 
 @pytest.mark.parametrize("misbehaving", ["stall"], indirect=True)

@@ -10,6 +10,7 @@ happened, as httpcore does, so that a TransportError says the same on every back
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import aiohttp
@@ -17,6 +18,8 @@ import httpx
 from aiohttp.client_middlewares import ClientHandlerType, ClientMiddlewareType
 from httpx_aiohttp import AiohttpTransport
 
+# Where aiohttp starts quoting the answer in the text of its failure: a bytes or str literal.
+_QUOTE = re.compile(r"""b?['"]""")
 # httpcore's words for a server that closed the connection before a whole response head.
 DISCONNECTED = "Server disconnected without sending a response."
 # The longest response head line taken, as httpcore takes a whole head of up to 100 KiB (aiohttp's default, 8190
@@ -86,7 +89,7 @@ def renamed(exc: Exception, request: httpx.Request) -> httpx.RequestError | None
     if isinstance(exc, aiohttp.ClientError):  # one httpx-aiohttp does not map: a malformed answer
         # Retried as httpcore's answer to a malformed response would be. Chained to nothing: its request_info holds
         # the request's headers, Authorization too.
-        return httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request)
+        return httpx.RemoteProtocolError(f"{type(exc).__name__}: {_unquoted(exc)}", request=request)
     if isinstance(exc, ValueError) and str(exc).startswith("Forbidden control character"):
         # aiohttp refuses a header holding CR, LF or NUL as it writes the request (nothing sent), quoting nothing:
         # named as h11's refusal is.
@@ -120,3 +123,11 @@ def renamed(exc: Exception, request: httpx.Request) -> httpx.RequestError | None
         failure = httpx.NetworkError(str(cause), request=request)
     failure.__cause__ = cause
     return failure
+
+
+def _unquoted(exc: aiohttp.ClientError) -> str:
+    """What aiohttp says is wrong with an answer, without the bytes of it that it quotes ("Got more than 102400 bytes
+    when reading: b'...'"): an echoing server fills them with the request's credentials, and aiohttp cuts them at
+    100 bytes, past masking by value. Nor its status (400, its own) or the URL, which ClientResponseError adds."""
+    said = exc.message if isinstance(exc, aiohttp.ClientResponseError) else str(exc)
+    return " ".join(_QUOTE.split(str(said), maxsplit=1)[0].split()).rstrip(": ") or "a malformed answer"
