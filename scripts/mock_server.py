@@ -86,7 +86,8 @@ The control API (under `/__mock__/`, unauthenticated, never logged, never faulte
   arrival; an entry is `{"method", "raw_path" (the request target exactly as received, still percent-encoded,
   with any query string), "path" (percent-decoded), "headers" (all but Authorization and Proxy-Authorization),
   "auth" ("basic", "bearer", "other" or null: only the scheme of the Authorization header), "body" (text),
-  "status" (the status answered, "dropped", or null while the request is still being answered)}`.
+  "status" (the status answered, "dropped", or null while the request is still being answered), "client_port"
+  (the port of the connection it came on, which tells a reused connection from a new one)}`.
 - `POST /__mock__/reset`: removes every created key, queued fault and logged request; the seeds stay.
 - `GET /__mock__/seeds` → `{"app_id", "integration_id", "non_custom_integration_id", "key_id"}` (no secret).
 """
@@ -379,6 +380,7 @@ class ApiState:
             "auth": _auth_scheme(request.headers.get("Authorization")),
             "body": "",
             "status": None,
+            "client_port": _client_port(request),
         }
         self.log.append(entry)
         try:
@@ -653,6 +655,12 @@ def _loggable_headers(request: web.Request) -> dict[str, str]:
             continue
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return headers
+
+
+def _client_port(request: web.Request) -> int | None:
+    """The client's port of the connection `request` came on; None once that connection is gone."""
+    peer = request.transport.get_extra_info("peername") if request.transport is not None else None
+    return peer[1] if isinstance(peer, tuple) and len(peer) >= 2 else None
 
 
 def _auth_scheme(value: str | None) -> str | None:

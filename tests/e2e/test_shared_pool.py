@@ -259,3 +259,20 @@ def test_a_client_closed_while_a_call_waits_to_retry_leaves_no_connection_open(a
     assert isinstance(listed, IntegrationApiKeyListResponse) and listed.keys == []
     assert [r["status"] for r in api.requests()] == [503, 200]
     assert _sockets_back_to(before) == before  # `client` still alive: a pool it holds would keep its socket
+
+
+def test_pyreqwest_keeps_the_pool_in_use_while_derived_timeouts_come_and_go(api: MockApi) -> None:
+    """Each timeout gets a pyreqwest pool of its own, of which the 4 most recently used are kept: a client in
+    constant use keeps its connection while clients derived with other timeouts come and go (with_timeout() per
+    call, from a deadline). Evicting the oldest made instead closed the busy pool once every 4 new timeouts."""
+    client = api.connect(sync_backend="pyreqwest", retries=0)
+    args = (api.app_id, api.integration_id)
+    with client:
+        list_custom_integration_keys.sync(*args, client=client)
+        for seconds in (5, 6, 7, 8, 9, 10):
+            list_custom_integration_keys.sync(*args, client=client.with_timeout(httpx.Timeout(seconds)))
+            list_custom_integration_keys.sync(*args, client=client)
+    ports = [r["client_port"] for r in api.requests()]
+    assert len(ports) == 13 and None not in ports
+    assert len(set(ports[::2])) == 1  # the client's own calls: one connection throughout
+    assert len(set(ports[1::2])) == 6  # each derived timeout: a pool, and so a connection, of its own

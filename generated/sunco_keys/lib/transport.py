@@ -58,7 +58,8 @@ UNSENT = (
 ASYNC_BACKENDS = ("aiohttp", "httpx")
 SYNC_BACKENDS = ("httpx", "pyreqwest")
 _HOST_NAME = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?").fullmatch
-# The most pyreqwest pools kept at once, one per timeout its clients use (with_timeout() derives a client).
+# The most pyreqwest pools kept at once, one per timeout its clients use (with_timeout() derives a client): the
+# least recently used is closed to make room.
 MAX_TIMEOUT_POOLS = 4
 
 
@@ -225,12 +226,13 @@ class _Attempts(httpx.BaseTransport, httpx.AsyncBaseTransport):
                         "use sync_backend='httpx'"
                     )
                 self._sync, self._pid = {}, os.getpid()
-            pool = self._sync.get(key)
+            pool = self._sync.pop(key, None)  # put back last below: the dict runs from least to most recently used
             if pool is None:
                 if len(self._sync) >= MAX_TIMEOUT_POOLS:  # with_timeout(remaining) per call must not pile pools up
                     for idle in _retired([self._sync.pop(next(iter(self._sync)))]):
                         idle.transport.close()
-                pool = self._sync[key] = _Pool(self._new_sync_transport(timeout))
+                pool = _Pool(self._new_sync_transport(timeout))
+            self._sync[key] = pool
             pool.calls += 1
         return pool
 
