@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import pathlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -439,7 +439,7 @@ def test_the_proxy_s_credentials_are_kept_apart_from_its_url_and_out_of_every_re
         (
             {"proxy": f"http://me:{SECRET}@[fe80::1%25eth0]:3128", "sync_backend": "pyreqwest"},
             {},
-            "pyreqwest' cannot use",
+            "proxy must name a host",
         ),
         (
             {"proxy": f"http://me:{SECRET}@exa%20mple.invalid:3128", "sync_backend": "pyreqwest"},
@@ -476,3 +476,15 @@ def test_a_base_url_whose_host_no_resolver_takes_is_refused(base_url: str) -> No
     """httpx takes them, then fails the first call with a bare UnicodeError (or idna's IDNAError)."""
     with pytest.raises(sunco_keys.InvalidArgumentError, match="base_url's host is not a valid host name"):
         sunco_keys.connect("app_1", SECRET, base_url=base_url)
+
+
+@pytest.mark.parametrize("sync_backend", ["httpx", "pyreqwest"])
+def test_an_ipv6_address_with_a_zone_is_refused(sync_backend: Literal["httpx", "pyreqwest"]) -> None:
+    """No backend connects to one (httpx: name not known; pyreqwest's refusal read as an answer it could not read,
+    "may have taken effect" though nothing was sent): refused before any call, for the base URL and a proxy alike."""
+    with pytest.raises(sunco_keys.InvalidArgumentError, match="base_url's host is not a valid host name"):
+        sunco_keys.connect("app_1", SECRET, base_url="https://[fe80::1%25eth0]:8443", sync_backend=sync_backend)
+    with pytest.raises(sunco_keys.InvalidArgumentError, match="proxy must name a host") as caught:
+        proxy = f"http://me:{SECRET}@[fe80::1%25eth0]:3128"
+        sunco_keys.connect("app_1", SECRET, proxy=proxy, sync_backend=sync_backend)
+    assert SECRET not in str(caught.value)

@@ -358,13 +358,15 @@ def checked_proxy(proxy: object, name: str = "proxy") -> httpx.Proxy:
 def is_host(url: httpx.URL) -> bool:
     """Whether `url` names a host that sockets can be asked to connect to: an IP address, or a name whose IDNA form
     is labels of letters, digits, '-' and '_' (httpx takes a space or '%' in a name, which no resolver would).
-    httpx decodes an IDNA name only when asked (UnicodeError for a malformed one), as the socket layer does."""
+    httpx decodes an IDNA name only when asked (UnicodeError for a malformed one), as the socket layer does. An
+    IPv6 address with a zone (`fe80::1%eth0`) is refused: httpx cannot resolve it, and pyreqwest's parser refuses it
+    only as it would an answer it cannot read."""
     try:
         name = url.host.encode("idna").decode("ascii")
     except UnicodeError:  # idna.IDNAError included; a label empty or over 63 characters
         return False
     if ":" in name:  # only an IPv6 address has one (httpx has checked it)
-        return True
+        return "%" not in name
     return _HOST_NAME(name) is not None
 
 
