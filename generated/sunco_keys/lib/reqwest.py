@@ -77,8 +77,9 @@ def sync_transport(verify: bool, timeout: httpx.Timeout, proxy: httpx.Proxy | No
 
 def proxy_builder(proxy: httpx.Proxy) -> ProxyBuilder:
     """pyreqwest's proxy for `proxy`, its credentials included; InvalidArgumentError for a URL httpx takes but
-    pyreqwest's stricter parser does not (a zone in an IPv6 address, a name with a space), which would otherwise
-    raise a bare ValueError at every call (SuncoTransport calls this when it is built, to refuse it then)."""
+    pyreqwest's stricter parser does not, which would otherwise raise a bare ValueError at every call (SuncoTransport
+    calls this when it is built, to refuse it then; checked_proxy has refused the known ones already: a zone in an
+    IPv6 address, a name with a space)."""
     from pyreqwest.proxy import ProxyBuilder
 
     try:
