@@ -1,11 +1,15 @@
-import ssl
-from typing import Any, Self
+from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING, Any, Self
+
 from attrs import define, evolve, field
 
-from .lib.cookies import server_cookies_ignored
 from .lib.paths import aenter_httpx_client, enter_httpx_client
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
 
 
 @define
@@ -44,19 +48,19 @@ class Client:
     _client: httpx.Client | None = field(default=None, init=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False)
 
-    def with_headers(self, headers: dict[str, str]) -> "Client":
+    def with_headers(self, headers: dict[str, str]) -> Client:
         """Get a new client matching this one with additional headers (checked: lib/arguments.py)"""
         from .lib.arguments import checked_headers
 
         return evolve(self, headers={**self._headers, **checked_headers(headers)})
 
-    def with_cookies(self, cookies: dict[str, str]) -> "Client":
+    def with_cookies(self, cookies: dict[str, str]) -> Client:
         """Get a new client matching this one with additional cookies (checked: lib/arguments.py)"""
         from .lib.arguments import checked_cookies
 
         return evolve(self, cookies={**self._cookies, **checked_cookies(cookies)})
 
-    def with_timeout(self, timeout: httpx.Timeout) -> "Client":
+    def with_timeout(self, timeout: httpx.Timeout) -> Client:
         """Get a new client matching this one with a new timeout configuration (checked: lib/arguments.py)"""
         from .lib.arguments import checked_timeout
 
@@ -73,6 +77,10 @@ class Client:
     def get_httpx_client(self) -> httpx.Client:
         """Get the underlying httpx.Client, constructing a new one if not previously set"""
         if self._client is None:
+            import httpx
+
+            from .lib.cookies import server_cookies_ignored
+
             self._client = httpx.Client(
                 base_url=self._base_url,
                 cookies=server_cookies_ignored(self._cookies),
@@ -104,6 +112,10 @@ class Client:
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         """Get the underlying httpx.AsyncClient, constructing a new one if not previously set"""
         if self._async_client is None:
+            import httpx
+
+            from .lib.cookies import server_cookies_ignored
+
             self._async_client = httpx.AsyncClient(
                 base_url=self._base_url,
                 cookies=server_cookies_ignored(self._cookies),
@@ -168,19 +180,19 @@ class AuthenticatedClient:
     auth_header_name: str = "Authorization"
     """The name of the Authorization header"""
 
-    def with_headers(self, headers: dict[str, str]) -> "AuthenticatedClient":
+    def with_headers(self, headers: dict[str, str]) -> AuthenticatedClient:
         """Get a new client matching this one with additional headers (checked: lib/arguments.py)"""
         from .lib.arguments import checked_headers
 
         return evolve(self, headers={**self._headers, **checked_headers(headers)})
 
-    def with_cookies(self, cookies: dict[str, str]) -> "AuthenticatedClient":
+    def with_cookies(self, cookies: dict[str, str]) -> AuthenticatedClient:
         """Get a new client matching this one with additional cookies (checked: lib/arguments.py)"""
         from .lib.arguments import checked_cookies
 
         return evolve(self, cookies={**self._cookies, **checked_cookies(cookies)})
 
-    def with_timeout(self, timeout: httpx.Timeout) -> "AuthenticatedClient":
+    def with_timeout(self, timeout: httpx.Timeout) -> AuthenticatedClient:
         """Get a new client matching this one with a new timeout configuration (checked: lib/arguments.py)"""
         from .lib.arguments import checked_timeout
 
@@ -197,6 +209,10 @@ class AuthenticatedClient:
     def get_httpx_client(self) -> httpx.Client:
         """Get the underlying httpx.Client, constructing a new one if not previously set"""
         if self._client is None:
+            import httpx
+
+            from .lib.cookies import server_cookies_ignored
+
             self._headers[self.auth_header_name] = f"{self.prefix} {self.token}" if self.prefix else self.token
             self._client = httpx.Client(
                 base_url=self._base_url,
@@ -229,6 +245,10 @@ class AuthenticatedClient:
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         """Get the underlying httpx.AsyncClient, constructing a new one if not previously set"""
         if self._async_client is None:
+            import httpx
+
+            from .lib.cookies import server_cookies_ignored
+
             self._headers[self.auth_header_name] = f"{self.prefix} {self.token}" if self.prefix else self.token
             self._async_client = httpx.AsyncClient(
                 base_url=self._base_url,

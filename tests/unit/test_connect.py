@@ -281,9 +281,10 @@ def test_package_exports_load_lazily_and_never_shadow_generated_modules() -> Non
 
 
 def test_importing_the_endpoints_loads_no_optional_machinery() -> None:
-    """`import sunco_keys` with its endpoints stays light (bench/results.md, import cost): connect, the transport,
-    auth, the error classes, PyJWT, aiohttp and httpx-retries load on first use, and still work then. (The models
-    load lib.redaction: it shows what a server adds to a model with credentials masked.)"""
+    """`import sunco_keys` with its endpoints stays light (bench/results.md, import cost): httpx (with ssl and the
+    stdlib's cookie jar) loads when the first httpx client is made; connect, the transport, auth, the error
+    classes, PyJWT, aiohttp and httpx-retries on first use; and each still works then. (The models load
+    lib.redaction: it shows what a server adds to a model with credentials masked.)"""
     run_in_a_fresh_interpreter(
         "import sys\n"
         "import sunco_keys\n"
@@ -291,14 +292,31 @@ def test_importing_the_endpoints_loads_no_optional_machinery() -> None:
         "from sunco_keys.api.custom_integration_api_keys import list_custom_integration_keys\n"
         "from sunco_keys.api.custom_integration_api_keys import create_custom_integration_key\n"
         "from sunco_keys.api.custom_integration_api_keys import delete_custom_integration_key\n"
-        "lazy = ['sunco_keys.lib.' + m for m in ('connection', 'transport', 'auth', 'errors', 'body_limits')]\n"
-        "lazy += ['jwt', 'aiohttp', 'httpx_aiohttp', 'httpx_retries']\n"
+        "import sunco_keys.models\n"
+        "lib = ('connection', 'transport', 'auth', 'errors', 'body_limits', 'cookies')\n"
+        "lazy = ['sunco_keys.lib.' + m for m in lib]\n"
+        "lazy += ['jwt', 'aiohttp', 'httpx_aiohttp', 'httpx_retries', 'httpx', 'httpcore', 'ssl', 'http.cookiejar']\n"
         "loaded = [m for m in lazy if m in sys.modules]\n"
         "assert not loaded, loaded\n"
         "client = sunco_keys.Client(base_url='https://api.smooch.io')\n"
         "try:\n    get.sync('app', 'integration', '..', client=client)\n"
         "except sunco_keys.InvalidArgumentError as exc:\n    assert 'key_id' in str(exc)\n"
         "else:\n    raise SystemExit('not refused')\n"
+        # Making the httpx client loads httpx and the cookie jar, for sync and async alike.
+        "made = client.get_httpx_client(), client.get_async_httpx_client()\n"
+        "import httpx\n"
+        "assert isinstance(made[0], httpx.Client) and isinstance(made[1], httpx.AsyncClient), made\n"
+        "assert 'sunco_keys.lib.cookies' in sys.modules\n"
+        # A whole call then: the request as the API expects it, the answer decoded into the model.
+        "sent = []\n"
+        "def answer(request):\n"
+        "    sent.append(request)\n"
+        "    return httpx.Response(200, json={'key': {'id': 'key_1', 'displayName': 'ci', 'secret': 's'}})\n"
+        "transport = httpx.MockTransport(answer)\n"
+        "client = sunco_keys.Client(base_url='https://api.smooch.io', httpx_args={'transport': transport})\n"
+        "key = get.sync('app', 'integration', 'key_1', client=client)\n"
+        "assert key.key.id == 'key_1', key\n"
+        "assert str(sent[0].url) == 'https://api.smooch.io/v2/apps/app/integrations/integration/keys/key_1', sent\n"
     )
 
 

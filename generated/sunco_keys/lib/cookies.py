@@ -5,8 +5,6 @@ from __future__ import annotations
 import http.cookiejar
 from typing import TYPE_CHECKING
 
-import httpx
-
 if TYPE_CHECKING:
     from http.client import HTTPResponse
     from urllib.request import Request
@@ -26,6 +24,8 @@ class ServerCookiesIgnored(http.cookiejar.CookieJar):
 
 def server_cookies_ignored(cookies: dict[str, str]) -> ServerCookiesIgnored:
     """A jar holding `cookies` (the generated Client's own, sent with every request) that keeps no other."""
+    import httpx  # with the httpx client this jar is made for, not with `import sunco_keys`
+
     jar = ServerCookiesIgnored()
     httpx.Cookies(jar).update(cookies)  # httpx.Cookies wraps this very jar: each cookie is set as httpx sets it
     return jar

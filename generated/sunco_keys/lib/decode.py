@@ -12,11 +12,12 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import httpx
 
 from ..errors import UnexpectedStatus
 
 if TYPE_CHECKING:
+    import httpx
+
     from .errors import ResponseDecodeError
 
 T = TypeVar("T")

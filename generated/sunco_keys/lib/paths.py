@@ -7,9 +7,9 @@ import re
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-import httpx
+if TYPE_CHECKING:  # httpx loads with the first httpx client made, not with `import sunco_keys` (bench/notes.md)
+    import httpx
 
-if TYPE_CHECKING:
     from ..client import AuthenticatedClient, Client
 
 _DOT_SEGMENTS = {".", ".."}
@@ -57,6 +57,8 @@ def with_absolute_url(httpx_client: httpx.Client | httpx.AsyncClient, kwargs: di
     httpx's length limit (which it applies to the path and the whole URL differently). `kwargs` is updated in place
     and returned.
     """
+    import httpx  # loaded already: `httpx_client` is one (a dict lookup, ~0.1 µs)
+
     url = kwargs["url"]
     base = getattr(httpx_client, "base_url", None)
     if (
@@ -98,7 +100,7 @@ def async_httpx_client(client: Client | AuthenticatedClient) -> httpx.AsyncClien
     return _open(get())
 
 
-_HttpxClient = TypeVar("_HttpxClient", httpx.Client, httpx.AsyncClient)
+_HttpxClient = TypeVar("_HttpxClient", "httpx.Client", "httpx.AsyncClient")
 
 
 def _open(httpx_client: _HttpxClient) -> _HttpxClient:

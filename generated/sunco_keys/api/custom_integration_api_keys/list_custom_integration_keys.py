@@ -1,7 +1,7 @@
-from http import HTTPStatus
-from typing import Any
+from __future__ import annotations
 
-import httpx
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
@@ -10,6 +10,9 @@ from ...lib.paths import async_httpx_client, path_segment, sync_httpx_client, wi
 from ...models.error_response import ErrorResponse
 from ...models.integration_api_key_list_response import IntegrationApiKeyListResponse
 from ...types import Response
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def _get_kwargs(
