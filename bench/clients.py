@@ -6,7 +6,9 @@ Prints one JSON object on stdout. Workloads:
 - `gather`: N concurrent `get`s (asyncio.gather, or a 10-thread pool for the sync-only official SDK), timed
   as a whole, repeated; calls per second.
 
-(Import cost has its own minimal script, bench/importcost.py, so that nothing here is counted in it.)
+(Import cost has its own minimal script, bench/importcost.py, so that nothing here is counted in it. Its cold-start
+targets call the sync builders below, so this module loads nothing at import that a client would not load itself:
+asyncio and argparse are imported where they are used.)
 
 Every call decodes the body into the client's own result type, as a user gets it, and the last result is
 checked, so no client can win by skipping work.
@@ -14,8 +16,6 @@ checked, so no client can win by skipping work.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
 import sys
 import time
@@ -389,6 +389,8 @@ def run_latency(client: str, workload: str, url: str, calls: int) -> dict[str, A
     if client in SYNC_CLIENTS:
         durations, last = time_sync_calls(SYNC_CLIENTS[client](url)[workload], calls, warmup)
     else:
+        import asyncio
+
         call = ASYNC_CLIENTS[client](url)[workload]
         durations, last = asyncio.run(time_async_calls(call, calls, warmup))
     if last != EXPECTED_KEY_ID:
@@ -397,6 +399,8 @@ def run_latency(client: str, workload: str, url: str, calls: int) -> dict[str, A
 
 
 async def _gather_once(call: AsyncCall, concurrency: int) -> tuple[float, list[str]]:
+    import asyncio
+
     start = time.perf_counter()
     results = await asyncio.gather(*(call() for _ in range(concurrency)))
     return time.perf_counter() - start, results
@@ -436,6 +440,8 @@ def run_gather(client: str, url: str, concurrency: int, repeats: int = GATHER_RE
     if client == "official":
         elapsed, results = _gather_threads(url, concurrency, repeats)
     else:
+        import asyncio
+
         call = ASYNC_CLIENTS[client](url)["get"]
         elapsed, results = asyncio.run(_gather_async(call, concurrency, repeats))
     if len(results) != concurrency or set(results) != {EXPECTED_KEY_ID}:
@@ -451,6 +457,8 @@ def run_gather(client: str, url: str, concurrency: int, repeats: int = GATHER_RE
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, run one workload, print its JSON result."""
+    import argparse
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("client", choices=sorted({*SYNC_CLIENTS, *ASYNC_CLIENTS}))
     parser.add_argument("workload", choices=("get", "list", "create", "gather"))

@@ -31,6 +31,7 @@ CHECKED = (
     "gather200_vs_official",
     "import_dev_time_vs_httpx",
     "import_dev_time_vs_official",
+    "import_dev_first_get_time_vs_official",
 )
 
 

@@ -197,6 +197,23 @@ def _imports(section: str, where: str, targets: bool) -> list[Ratio]:
             "memory_vs_official", "sunco_keys / official SDK (peak RSS)", "sunco_keys", "official", "maxrss_kib", None
         ),
         ratio("modules_vs_httpx", "sunco_keys / httpx (modules loaded)", "sunco_keys", "httpx", "modules", None),
+        # A short job's cold start: what import cost leaves out for a package that loads its HTTP stack on first use.
+        ratio(
+            "first_get_time_vs_httpx",
+            "cold start, import + client + first get: sunco_keys / raw httpx (whole-process time)",
+            "sunco_keys_first_get",
+            "httpx_first_get",
+            "wall_s",
+            None,
+        ),
+        ratio(
+            "first_get_time_vs_official",
+            "cold start, import + client + first get: sunco_keys / official SDK (whole-process time)",
+            "sunco_keys_first_get",
+            "official_first_get",
+            "wall_s",
+            None,
+        ),
     ]
 
 

@@ -126,6 +126,9 @@ def import_table(rounds: list[Round], section: str) -> list[str]:
     }
     labels["sunco_keys"] = "`import sunco_keys` + its 4 endpoint modules"
     labels["sunco_keys_connect"] = "the same + first use of `sunco_keys.connect`"
+    labels["httpx_first_get"] = "cold start: `import httpx`, `httpx.Client`, first get"
+    labels["sunco_keys_first_get"] = "cold start: `import sunco_keys` (3 endpoints), `connect()`, first get"
+    labels["official_first_get"] = "cold start: `import sunshine_conversations_client`, its ApiClient, first get"
     for target, label in labels.items():
         wall = _values(rounds, section, "import", target, "wall_s")
         if not wall:

@@ -60,6 +60,8 @@ GATHER_CLIENTS = (
 # parts measured as context for the 200-call target.
 AT_200_ONLY = ("sunco_keys_async_httpx", "httpx_async_in_memory", "aiohttp")
 IMPORT_TARGETS = ("python", "httpx", "sunco_keys", "sunco_keys_connect", "official")
+# A short job's cold start: import, make the client, one get on a new connection (bench/importcost.py).
+FIRST_GET_TARGETS = ("httpx_first_get", "sunco_keys_first_get", "official_first_get")
 # Import cost is measured where users import the packages: a fresh venv with only the runtime dependencies
 # (generated/pyproject.toml's, pinned as in requirements-dev.txt) and the official SDK ("clean"); and in .venv
 # ("dev"), where httpx also imports its command line's rich, click and pygments because they are installed.
@@ -97,7 +99,7 @@ class Plan:
     import_runs: int
     time_generate: bool
     gather_clients: tuple[str, ...] = GATHER_CLIENTS
-    import_targets: tuple[str, ...] = IMPORT_TARGETS
+    import_targets: tuple[str, ...] = IMPORT_TARGETS + FIRST_GET_TARGETS
     import_envs: tuple[str, ...] = ("clean", "dev")
 
 
@@ -121,7 +123,7 @@ QUICK = Plan(
     import_runs=2,
     time_generate=False,
     gather_clients=("sunco_keys_async", "official"),
-    import_targets=("python", "httpx", "sunco_keys", "official"),
+    import_targets=("python", "httpx", "sunco_keys", "official", "sunco_keys_first_get", "official_first_get"),
     import_envs=("dev",),
 )
 
@@ -158,8 +160,9 @@ def run_client(url: str, client: str, workload: str, calls: int, repeats: int) -
     return _run_json(command, timeout=300)[0]
 
 
-def run_import(target: str, python: str, bytecode: str) -> dict[str, Any]:
-    """One import measurement in a fresh interpreter, with the whole process's wall time added.
+def run_import(target: str, python: str, bytecode: str, url: str) -> dict[str, Any]:
+    """One import measurement in a fresh interpreter, with the whole process's wall time added (`url`: the server
+    a cold-start target sends its first get to).
 
     Every module is imported from bytecode, as after a pip install (which compiles it): the bytecode of all
     targets alike lives in `bytecode` (PYTHONPYCACHEPREFIX), written by a first untimed run, so neither a
@@ -167,7 +170,7 @@ def run_import(target: str, python: str, bytecode: str) -> dict[str, Any]:
     """
     env = {**os.environ, "PYTHONPATH": str(ROOT / "generated"), "PYTHONPYCACHEPREFIX": bytecode}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    result, wall = _run_json([python, str(BENCH / "importcost.py"), target], timeout=120, env=env)
+    result, wall = _run_json([python, str(BENCH / "importcost.py"), target, url], timeout=120, env=env)
     return {**result, "wall_s": wall}
 
 
@@ -193,12 +196,12 @@ def clean_python() -> Iterator[str]:
         yield python
 
 
-def measure_imports(plan: Plan, shift: int, python: str, bytecode: str) -> dict[str, dict[str, float]]:
+def measure_imports(plan: Plan, shift: int, python: str, bytecode: str, url: str) -> dict[str, dict[str, float]]:
     """Each target `import_runs` times, interleaved, from the bytecode write_bytecode wrote; medians per metric."""
     runs: dict[str, list[dict[str, Any]]] = {target: [] for target in plan.import_targets}
     for _ in range(plan.import_runs):
         for target in rotated(plan.import_targets, shift):
-            runs[target].append(run_import(target, python, bytecode))
+            runs[target].append(run_import(target, python, bytecode, url))
     medians = {
         target: {
             metric: statistics.median(float(run[metric]) for run in results)
@@ -212,11 +215,11 @@ def measure_imports(plan: Plan, shift: int, python: str, bytecode: str) -> dict[
     return medians
 
 
-def write_bytecode(plan: Plan, pythons: dict[str, str], bytecode: str) -> None:
+def write_bytecode(plan: Plan, pythons: dict[str, str], bytecode: str, url: str) -> None:
     """One untimed import of every target in every environment, which writes the bytecode all timed runs read."""
     for python in pythons.values():
         for target in plan.import_targets:
-            run_import(target, python, bytecode)
+            run_import(target, python, bytecode, url)
 
 
 def measure_round(
@@ -238,7 +241,7 @@ def measure_round(
                 results[client] = run_client(url, client, "gather", concurrency, repeats)
     for env, python in pythons.items():
         progress(f"round {index + 1}: imports ({env})")
-        measured[IMPORT_SECTIONS[env]] = {"import": measure_imports(plan, index, python, bytecode)}
+        measured[IMPORT_SECTIONS[env]] = {"import": measure_imports(plan, index, python, bytecode, url)}
     return measured
 
 
@@ -311,7 +314,7 @@ def collect(plan: Plan, progress: Progress) -> dict[str, Any]:
             pythons = {"clean": stack.enter_context(clean_python()), **pythons}
         pythons = {env: python for env, python in pythons.items() if env in plan.import_envs}
         bytecode = stack.enter_context(tempfile.TemporaryDirectory(prefix="sunco-bench-bytecode-"))
-        write_bytecode(plan, pythons, bytecode)
+        write_bytecode(plan, pythons, bytecode, url)
         for index in range(plan.rounds):
             rounds.append(measure_round(url, plan, index, pythons, bytecode, progress))
     if plan.time_generate:
