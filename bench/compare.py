@@ -58,7 +58,7 @@ class Verdict:
         """A one-line summary for the console."""
         current = "not measured" if self.current is None else f"{self.current:.3f}"
         status = "ok" if self.ok else "REGRESSION"
-        return f"{status:10} {self.name:28} baseline {self.baseline:.3f}  now {current:>12}  limit {self.limit:.3f}"
+        return f"{status:10} {self.name:38} baseline {self.baseline:.3f}  now {current:>12}  limit {self.limit:.3f}"
 
 
 def limit_for(baseline: Baseline, tolerance: float) -> float:
