@@ -58,9 +58,9 @@ def python(project: Path, minor: int) -> str:
 
 
 def setup(
-    project: Path, *arguments: str, path: str | None = None
+    project: Path, *arguments: str, path: str | None = None, target: str = "setup"
 ) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    """`make setup ARGUMENTS` in `project`: its result and the stand-ins' calls other than the version questions."""
+    """`make TARGET ARGUMENTS` in `project`: its result and the stand-ins' calls other than the version questions."""
     log = project.parent / "calls.log"
     log.write_text("", encoding="utf-8")
     inherited = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTHON")  # from a `make test` running this suite
@@ -68,7 +68,7 @@ def setup(
     env["STAND_IN_LOG"] = str(log)
     if path is not None:
         env["PATH"] = f"{path}{os.pathsep}{env['PATH']}"
-    command = ["make", "--no-print-directory", "-C", str(project), "setup", *arguments]
+    command = ["make", "--no-print-directory", "-C", str(project), target, *arguments]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False, env=env)
     calls = [line for line in log.read_text(encoding="utf-8").splitlines() if " -c " not in line]
     return result, calls
@@ -151,3 +151,24 @@ def test_a_python_that_does_not_run_is_refused(project: Path) -> None:
         "error: PYTHON=python3.99-not-installed is not a Python that runs; sunco-keys needs 3.11 or newer"
     ), result.stderr
     assert not (project / ".venv").exists()
+
+
+def test_make_lock_refuses_a_python_older_than_3_11_before_resolving_anything(project: Path) -> None:
+    """Pins resolved by a Python 3.10 would not be the ones a 3.11 or newer installs."""
+    pinned = (project / "requirements-dev.txt").read_text(encoding="utf-8")
+    result, calls = setup(project, f"PYTHON={python(project, 10)}", target="lock")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: PYTHON={python(project, 10)} is Python 3.10; sunco-keys needs 3.11"), (
+        result.stderr
+    )
+    assert calls == []
+    assert not (project / ".venv-lock").exists()
+    assert (project / "requirements-dev.txt").read_text(encoding="utf-8") == pinned
+
+
+def test_make_lock_resolves_in_a_venv_of_its_own_made_with_python(project: Path) -> None:
+    result, calls = setup(project, f"PYTHON={python(project, 11)}", target="lock")
+    assert result.returncode == 0, result.stderr
+    assert calls[0] == "3.11 -m venv .venv-lock"
+    assert calls[1] == "3.11 -m pip install --quiet --disable-pip-version-check -r requirements-dev.in"
+    assert not (project / ".venv-lock").exists() and not (project / ".venv").exists()
