@@ -50,7 +50,7 @@ def connect(
     none of them, SUNCO_BASE_URL if set, else region "us". `retries` is a RetryPolicy, a number of retries, or 0/None for none. Everything is checked here,
     before any request; errors are InvalidArgumentError and never contain the secret. Async calls go through
     aiohttp's connection pool (`async_backend="aiohttp"`, ~8x the throughput of 200 concurrent calls) or httpx's own.
-    Sync calls go through httpx's own transport, or pyreqwest's (`sync_backend="pyreqwest"`: ~0.7x the time per call;
+    Sync calls go through httpx's own transport, or pyreqwest's (`sync_backend="pyreqwest"`: 0.7-0.95x the time per call;
     verify True or False only; a slow answer is bounded by the sum of the timeout's phases, lib/reqwest.py).
     As with every Client, no cookie a server sets is kept (lib/cookies.py). `proxy`: an http:// or https:// proxy URL
     (credentials in it are sent as Proxy-Authorization and never shown); with none, and `trust_env`, the proxy the

@@ -6,8 +6,8 @@ sends each attempt on a lazily created transport, reads the body (bounded in tim
 decoded: lib/body_limits.py), and logs each retry.
 
 Sync requests go through httpx's own `HTTPTransport`, or pyreqwest's transport (`sync_backend="pyreqwest"`,
-lib/reqwest.py: ~0.7x the time per call). Async requests go through aiohttp's connection pool behind httpx's
-transport interface (httpx-aiohttp, lib/aiohttp_backend.py) by default: httpcore's async pool rescans every
+lib/reqwest.py: 0.7-0.95x the time per call, by machine). Async requests go through aiohttp's connection pool behind
+httpx's transport interface (httpx-aiohttp, lib/aiohttp_backend.py) by default: httpcore's async pool rescans every
 connection for every queued request and looks for sniffio on every request, which made 200 concurrent calls ~8x
 slower than through aiohttp (bench/results.md). `async_backend="httpx"` keeps httpx's own `AsyncHTTPTransport`.
 """
