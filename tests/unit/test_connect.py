@@ -298,15 +298,15 @@ def test_importing_the_endpoints_loads_no_optional_machinery() -> None:
         "lazy += ['jwt', 'aiohttp', 'httpx_aiohttp', 'httpx_retries', 'httpx', 'httpcore', 'ssl', 'http.cookiejar']\n"
         "loaded = [m for m in lazy if m in sys.modules]\n"
         "assert not loaded, loaded\n"
+        # Making the httpx clients loads httpx and the cookie jar, for sync and async alike.
         "client = sunco_keys.Client(base_url='https://api.smooch.io')\n"
+        "made = client.get_httpx_client(), client.get_async_httpx_client()\n"
+        "assert 'httpx' in sys.modules and 'sunco_keys.lib.cookies' in sys.modules\n"
+        "import httpx\n"
+        "assert isinstance(made[0], httpx.Client) and isinstance(made[1], httpx.AsyncClient), made\n"
         "try:\n    get.sync('app', 'integration', '..', client=client)\n"
         "except sunco_keys.InvalidArgumentError as exc:\n    assert 'key_id' in str(exc)\n"
         "else:\n    raise SystemExit('not refused')\n"
-        # Making the httpx client loads httpx and the cookie jar, for sync and async alike.
-        "made = client.get_httpx_client(), client.get_async_httpx_client()\n"
-        "import httpx\n"
-        "assert isinstance(made[0], httpx.Client) and isinstance(made[1], httpx.AsyncClient), made\n"
-        "assert 'sunco_keys.lib.cookies' in sys.modules\n"
         # A whole call then: the request as the API expects it, the answer decoded into the model.
         "sent = []\n"
         "def answer(request):\n"
