@@ -29,6 +29,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.importcost import FIRST_GET
 from bench.ratios import Round
 from bench.server import ServerError, nginx_binary, nginx_server
 
@@ -61,7 +62,7 @@ GATHER_CLIENTS = (
 AT_200_ONLY = ("sunco_keys_async_httpx", "httpx_async_in_memory", "aiohttp")
 IMPORT_TARGETS = ("python", "httpx", "sunco_keys", "sunco_keys_connect", "official")
 # A short job's cold start: import, make the client, one get on a new connection (bench/importcost.py).
-FIRST_GET_TARGETS = ("httpx_first_get", "sunco_keys_first_get", "official_first_get")
+FIRST_GET_TARGETS = tuple(FIRST_GET)
 # Import cost is measured where users import the packages: a fresh venv with only the runtime dependencies
 # (generated/pyproject.toml's, pinned as in requirements-dev.txt) and the official SDK ("clean"); and in .venv
 # ("dev"), where httpx also imports its command line's rich, click and pygments because they are installed.
